@@ -1,0 +1,146 @@
+"""Marginal abatement cost (MAC) curves of a population, as piecewise-linear segments.
+
+A curve is S segments per emitter, in tonnes for one year's BAU emissions. Segment s abates
+``width_t[s]`` tonnes a year as the price rises from ``lo[s]`` to ``hi[s]`` (currency per t);
+``lo == hi`` is a technology used in full at that cost (a step). Within an emitter, segments are
+sorted and do not overlap in price (``hi[s] <= lo[s+1]``); padding segments have width 0.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = [
+    "MacCurves",
+    "linear_curves",
+    "step_curves",
+    "abatement_at",
+    "marginal_cost",
+    "abatement_cost",
+]
+
+
+@dataclass(frozen=True)
+class MacCurves:
+    """MAC segments of N emitters: arrays of shape (N, S), prices in currency/t, widths in t."""
+
+    lo: np.ndarray
+    hi: np.ndarray
+    width_t: np.ndarray
+
+    def __post_init__(self) -> None:
+        if not (self.lo.shape == self.hi.shape == self.width_t.shape) or self.lo.ndim != 2:
+            raise ValueError(
+                f"MacCurves arrays must share one (N, S) shape; got lo {self.lo.shape}, "
+                f"hi {self.hi.shape}, width_t {self.width_t.shape}"
+            )
+
+    @property
+    def max_abatement_t(self) -> np.ndarray:
+        """Most an emitter can abate in the year (t), shape (N,)."""
+        return self.width_t.sum(axis=1)
+
+    def take(self, index: np.ndarray) -> "MacCurves":
+        """The curves of a subset of emitters (an index or boolean mask)."""
+        return MacCurves(self.lo[index], self.hi[index], self.width_t[index])
+
+    def scaled(self, factor: np.ndarray | float) -> "MacCurves":
+        """The same prices with widths times ``factor`` (e.g. the fraction of a year left)."""
+        f = np.asarray(factor, dtype=np.float64)
+        if f.ndim == 1:
+            f = f[:, None]
+        return MacCurves(self.lo, self.hi, self.width_t * f)
+
+    @staticmethod
+    def concat(curves: list["MacCurves"]) -> "MacCurves":
+        """Stack the emitters of several curve sets (padding to the widest S)."""
+        s = max(c.lo.shape[1] for c in curves)
+
+        def pad(a: np.ndarray, value: float) -> np.ndarray:
+            return np.pad(a, ((0, 0), (0, s - a.shape[1])), constant_values=value)
+
+        return MacCurves(
+            np.concatenate([pad(c.lo, np.inf) for c in curves]),
+            np.concatenate([pad(c.hi, np.inf) for c in curves]),
+            np.concatenate([pad(c.width_t, 0.0) for c in curves]),
+        )
+
+
+def linear_curves(cost_at_max: np.ndarray, width_t: np.ndarray) -> MacCurves:
+    """Linear MACs: cost rises from 0 to ``cost_at_max`` (currency/t) over ``width_t`` tonnes."""
+    cost = np.asarray(cost_at_max, dtype=np.float64)[:, None]
+    return MacCurves(np.zeros_like(cost), cost.copy(), np.asarray(width_t, np.float64)[:, None])
+
+
+def step_curves(cost: np.ndarray, width_t: np.ndarray) -> MacCurves:
+    """Step MACs: technology j abates ``width_t[:, j]`` tonnes at ``cost[:, j]`` currency/t.
+
+    Steps are sorted by cost per emitter, so technologies are used cheapest first.
+    """
+    cost = np.asarray(cost, dtype=np.float64)
+    width = np.asarray(width_t, dtype=np.float64)
+    order = np.argsort(cost, axis=1, kind="stable")
+    c = np.take_along_axis(cost, order, axis=1)
+    return MacCurves(c, c.copy(), np.take_along_axis(width, order, axis=1))
+
+
+def _fill(curves: MacCurves, price: np.ndarray) -> np.ndarray:
+    """Share of each segment used at ``price`` (N,) -> (N, S) in [0, 1]."""
+    p = price[:, None]
+    span = curves.hi - curves.lo
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ramp = np.clip((p - curves.lo) / span, 0.0, 1.0)
+    return np.where(span > 0, ramp, (p >= curves.lo).astype(np.float64))
+
+
+def abatement_at(curves: MacCurves, price: np.ndarray | float) -> np.ndarray:
+    """Tonnes a year each emitter abates when an allowance is worth ``price`` (MAC⁻¹), shape (N,).
+
+    At a step's exact cost the whole step is counted (the upper end of the vertical part).
+    """
+    n = curves.lo.shape[0]
+    p = np.broadcast_to(np.asarray(price, dtype=np.float64), (n,))
+    return (_fill(curves, p) * curves.width_t).sum(axis=1)
+
+
+def _segment_use(curves: MacCurves, abatement_t: np.ndarray) -> np.ndarray:
+    """Tonnes abated in each segment when the cheapest segments are used first, (N, S)."""
+    start = np.cumsum(curves.width_t, axis=1) - curves.width_t
+    a = np.asarray(abatement_t, dtype=np.float64)[:, None]
+    return np.clip(a - start, 0.0, curves.width_t)
+
+
+def marginal_cost(curves: MacCurves, abatement_t: np.ndarray) -> np.ndarray:
+    """MAC (currency/t) at ``abatement_t`` tonnes a year, shape (N,).
+
+    0 for abatement ≤ 0; ``inf`` beyond the most the emitter can abate.
+    """
+    a = np.asarray(abatement_t, dtype=np.float64)
+    cum = np.cumsum(curves.width_t, axis=1)
+    s = (cum < a[:, None]).sum(axis=1)  # first segment whose end reaches a
+    inside = s < cum.shape[1]
+    k = np.minimum(s, cum.shape[1] - 1)
+    rows = np.arange(a.shape[0])
+    w = curves.width_t[rows, k]
+    lo, hi = curves.lo[rows, k], curves.hi[rows, k]
+    start = cum[rows, k] - w
+    with np.errstate(divide="ignore", invalid="ignore"):
+        frac = np.where(w > 0, (a - start) / w, 1.0)
+    price = lo + (hi - lo) * np.clip(frac, 0.0, 1.0)
+    price = np.where(inside, price, np.inf)
+    return np.where(a > 0, price, 0.0)
+
+
+def abatement_cost(curves: MacCurves, abatement_t: np.ndarray) -> np.ndarray:
+    """Area under the MAC curve up to ``abatement_t`` (currency a year), shape (N,).
+
+    Abatement beyond the curve's maximum is costed at the maximum (callers clip first).
+    """
+    x = _segment_use(curves, abatement_t)
+    w = curves.width_t
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ramp_part = np.where(w > 0, (curves.hi - curves.lo) * x * x / (2.0 * w), 0.0)
+    lo = np.where(np.isfinite(curves.lo), curves.lo, 0.0)
+    return (x * lo + ramp_part).sum(axis=1)
