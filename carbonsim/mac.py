@@ -89,8 +89,8 @@ def step_curves(cost: np.ndarray, width_t: np.ndarray) -> MacCurves:
 def _fill(curves: MacCurves, price: np.ndarray) -> np.ndarray:
     """Share of each segment used at ``price`` (N,) -> (N, S) in [0, 1]."""
     p = price[:, None]
-    span = curves.hi - curves.lo
     with np.errstate(divide="ignore", invalid="ignore"):
+        span = curves.hi - curves.lo  # inf - inf on padding: nan, treated as a step below
         ramp = np.clip((p - curves.lo) / span, 0.0, 1.0)
     return np.where(span > 0, ramp, (p >= curves.lo).astype(np.float64))
 
