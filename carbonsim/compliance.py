@@ -1,0 +1,61 @@
+"""Compliance at a deadline as array arithmetic: surrender, offsets, borrowing, penalties.
+
+All quantities are integer tonnes (int64, shape (N,)); penalties are currency.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["Surrender", "settle", "capped_obligation"]
+
+
+@dataclass(frozen=True)
+class Surrender:
+    """What each emitter surrenders for one compliance year and what it owes for the rest."""
+
+    obligation_t: np.ndarray
+    allowances_t: np.ndarray
+    offsets_t: np.ndarray
+    borrowed_t: np.ndarray
+    shortfall_t: np.ndarray
+    penalty: np.ndarray
+
+    @property
+    def surrendered_t(self) -> np.ndarray:
+        """Units surrendered in all (allowances, offsets and borrowed allowances), t."""
+        return self.allowances_t + self.offsets_t + self.borrowed_t
+
+
+def capped_obligation(emissions_t: np.ndarray, free_allocation_t: np.ndarray,
+                      shortfall_cap: float | None) -> np.ndarray:
+    """Verified emissions as an obligation (t), capped at free allocation × (1 + cap) if set.
+
+    China's national ETS caps an emitter's obligation so that its shortfall against its free
+    allocation is at most ``shortfall_cap`` (20%) of that allocation.
+    """
+    obligation = np.rint(emissions_t).astype(np.int64)
+    if shortfall_cap is None:
+        return obligation
+    cap = np.floor(free_allocation_t * (1.0 + shortfall_cap)).astype(np.int64)
+    return np.minimum(obligation, cap)
+
+
+def settle(obligation_t: np.ndarray, eligible_t: np.ndarray, offsets_held_t: np.ndarray,
+           next_vintage_t: np.ndarray, *, offset_limit: float, borrowing: float,
+           penalty_per_t: float, fixed_fine: float) -> Surrender:
+    """Surrender min(eligible, obligation): offsets first up to ``offset_limit`` × obligation,
+    then eligible allowances, then next year's allowances up to ``borrowing`` × obligation.
+
+    Shortfall = obligation − surrendered; penalty = shortfall × penalty_per_t + a fixed fine
+    for each emitter with a shortfall.
+    """
+    offsets = np.minimum(offsets_held_t, np.floor(offset_limit * obligation_t).astype(np.int64))
+    allowances = np.minimum(eligible_t, obligation_t - offsets)
+    borrow_room = np.floor(borrowing * obligation_t).astype(np.int64)
+    borrowed = np.minimum(np.minimum(next_vintage_t, borrow_room), obligation_t - offsets - allowances)
+    shortfall = obligation_t - offsets - allowances - borrowed
+    penalty = shortfall * penalty_per_t + np.where(shortfall > 0, fixed_fine, 0.0)
+    return Surrender(obligation_t, allowances, offsets, borrowed, shortfall, penalty)

@@ -1,0 +1,405 @@
+"""The SimPy calendar that drives a run: it schedules, the array modules compute.
+
+Events of one day run in a fixed order (the fraction added to the day number): year start
+(auction pool issuance) .05, free allocation .1, primary auctions .2, verification and true-up
+.3, trading session .5, compliance deadline .7, reserve operations .8. Emissions accrue day by
+day between events (state.py); every step checks the accounts' invariants.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Callable, Iterator
+
+import numpy as np
+import simpy
+
+from carbonsim import allocation as alloc_mod
+from carbonsim.accounts import Accounts
+from carbonsim.behaviour import Orders, allowance_value, plan_rate, price_grid, schedule_orders
+from carbonsim.calendar import Schedule
+from carbonsim.compliance import capped_obligation, settle
+from carbonsim.expectations import EXPECTATIONS, BankingView
+from carbonsim.ledger import Ledger
+from carbonsim.population import build_population
+from carbonsim.results import Result, build_result
+from carbonsim.least_cost import LeastCost, least_cost
+from carbonsim.reserves import msr_step, primary_auction
+from carbonsim.session import MECHANISMS, limit_band
+from carbonsim.state import PopulationState
+
+__all__ = ["Simulation", "run"]
+
+
+def _first_slice(qty: np.ndarray, total: int) -> np.ndarray:
+    """The first ``total`` tonnes of ``qty`` (N,) taken in index order."""
+    before = np.cumsum(qty) - qty
+    return np.clip(total - before, 0, qty)
+
+
+class Simulation:
+    """One run of a scenario: the state, the accounts and the SimPy processes."""
+
+    def __init__(self, scenario, population, rng: np.random.Generator) -> None:
+        sc = self.sc = scenario
+        self.pop, self.rng = population, rng
+        self.n, self.years = population.bau_t.shape
+        self.schedule = Schedule(sc.calendar, sc.start_year, self.years)
+        self.tick = sc.market.tick
+        curves = [population.mac_curves(y) for y in range(self.years)]
+        self.state = PopulationState(population.bau_t, curves, self.schedule.year_starts)
+        self.acc = Accounts(self.n, self.years)
+        self.allocations = [alloc_mod.allocate(sc, population, y) for y in range(self.years)]
+        expected = np.column_stack([alloc_mod.expected_final(sc, population, y)
+                                    for y in range(self.years)])
+        self.pending_t = expected.astype(np.float64)  # free allocation still expected, t
+        noise = rng.normal(0.0, sc.behaviour.output_uncertainty, size=population.bau_t.shape)
+        self.forecast_t = population.expected_output * population.intensity * (1.0 + noise)
+        self.auction_t = np.array([a.auction_t for a in self.allocations], dtype=np.int64)
+        self.cap_t = np.array([a.cap_t for a in self.allocations], dtype=np.float64)
+        supply = np.where(np.isfinite(self.cap_t), self.cap_t, expected.sum(axis=0) + self.auction_t)
+        self.lc: LeastCost = least_cost(sc, population, curves, supply)
+        self.closed = np.zeros(self.years, dtype=bool)
+        self.verified = np.zeros(self.years, dtype=bool)
+        self.owed_t = np.zeros((self.n, self.years), dtype=np.int64)  # claw-backs not covered
+        self.makegood_t = np.zeros(self.n, dtype=np.int64)
+        self.closes: list[float] = []
+        self.last_review = -10**9
+        self.carry_t = 0  # unsold auction volume carried forward
+        self.reserves = getattr(sc, "reserves", None)
+        self.ccr_left = self.ecr_left = 0
+        self.ledger = Ledger(self.n, self.years)
+        self.mechanism = MECHANISMS.get(sc.market.mechanism)
+        self.expect = EXPECTATIONS.get(sc.behaviour.expectations)
+
+    # --- the calendar ---------------------------------------------------------------------
+    def run(self) -> Ledger:
+        env = simpy.Environment()
+        y_range = range(self.years)
+        day = self.schedule.day
+        yearly = [
+            (0.05, "year_start", self.year_start),
+            (0.1, "allocation", self.allocate),
+            (0.3, "verification", self.verify),
+            (0.7, "compliance_deadline", self.deadline),
+            (0.8, "reserve_operations", self.reserve_operations),
+        ]
+        for order, event, step in yearly:
+            env.process(self._at([(day(y, event) + order, step, y) for y in y_range], env))
+        auctions = [(d + 0.2, self.auction, y) for y in y_range
+                    for d in self.schedule.auction_days(y)]
+        env.process(self._at(auctions, env))
+        sessions = [(d + 0.5, self.session, int(d)) for d in self.schedule.session_days()]
+        env.process(self._at(sessions, env))
+        env.run()
+        return self.ledger
+
+    def _at(self, events: list[tuple[float, Callable, int]], env: simpy.Environment) -> Iterator:
+        for t, step, arg in sorted(events, key=lambda e: e[0]):
+            yield env.timeout(t - env.now)
+            self.state.accrue_to(int(t))
+            step(arg)
+            self.acc.check()
+
+    # --- yearly steps ---------------------------------------------------------------------
+    def year_start(self, y: int) -> None:
+        """Issue the year's auction volume to the regulator's pool."""
+        if self.auction_t[y] > 0:
+            self.acc.issue_to_pool(int(self.auction_t[y]), y)
+        res = self.reserves
+        self.ccr_left = int(res.ccr.volume_t) if res is not None and res.ccr is not None else 0
+        self.ecr_left = int(res.ecr.volume_t) if res is not None and res.ecr is not None else 0
+
+    def allocate(self, y: int) -> None:
+        """Issue the ex-ante free allocation of year ``y``, less make-good deductions."""
+        ex_ante = self.allocations[y].ex_ante_t
+        deducted = np.minimum(ex_ante, self.makegood_t)
+        self.makegood_t -= deducted
+        issued = ex_ante - deducted
+        self.acc.issue(issued, y)
+        self.state.free_allocation_t[:, y] += issued
+        self.pending_t[:, y] -= ex_ante
+        self.ledger.deducted_t[:, y] += deducted
+
+    def verify(self, y: int) -> None:
+        """Verify year ``y``'s emissions and true up output-based allocation on actual output."""
+        issued = self.state.free_allocation_t[:, y] + self.ledger.deducted_t[:, y]
+        adjust = alloc_mod.true_up(self.sc, self.pop, y, issued)
+        self.acc.issue(np.maximum(adjust, 0), y)
+        self.owed_t[:, y] += self.acc.claw_back(np.maximum(-adjust, 0))
+        self.state.free_allocation_t[:, y] += adjust
+        self.pending_t[:, y] = 0.0
+        self.verified[y] = True
+
+    def deadline(self, y: int) -> None:
+        """Surrender for year ``y``: offsets, allowances, borrowing; penalties and make-good."""
+        comp = self.sc.compliance
+        offsets = comp.offsets
+        obligation = capped_obligation(self.state.emitted_t[:, y], self.state.free_allocation_t[:, y]
+                                       + self.ledger.deducted_t[:, y], comp.shortfall_cap)
+        obligation = obligation + self.owed_t[:, y]
+        nxt = self.acc.holdings[:, y + 1] if y + 1 < self.years else np.zeros(self.n, np.int64)
+        result = settle(obligation, self.acc.eligible(y), self.acc.offsets, nxt,
+                        offset_limit=offsets.limit if offsets is not None else 0.0,
+                        borrowing=comp.borrowing, penalty_per_t=comp.penalty_per_t,
+                        fixed_fine=comp.fixed_fine)
+        self.acc.surrender(result.allowances_t, result.offsets_t, y, result.borrowed_t)
+        self.acc.pay(result.penalty, "penalties")
+        if comp.make_good:
+            self.makegood_t += result.shortfall_t
+        if not comp.banking:
+            self.acc.cancel_vintages_up_to(y)
+        self.closed[y] = True
+        self.ledger.record_compliance(y, result, self.acc.eligible(y))
+
+    def reserve_operations(self, y: int) -> None:
+        """Annual MSR intake, release and cancellation (changes next year's auction volume)."""
+        msr = self.reserves.msr if self.reserves is not None else None
+        if msr is None:
+            return
+        open_obligation = sum(self.state.emitted_t[:, k].sum() for k in range(y + 1) if not self.closed[k])
+        tnac = int(self.acc.holdings.sum() - open_obligation)
+        nxt = int(self.auction_t[y + 1]) if y + 1 < self.years else 0
+        step = msr_step(tnac, self.acc.msr_t, nxt, upper_threshold_t=msr.upper_threshold_t,
+                        lower_threshold_t=msr.lower_threshold_t, intake_rate=msr.intake_rate,
+                        release_t=msr.release_t, cancel_above_t=msr.cancel_above_t)
+        if y + 1 < self.years:
+            self.auction_t[y + 1] += step.release_t - step.intake_t
+        self.acc.msr_t += step.intake_t - step.release_t - step.cancelled_t
+        self.ledger.record_msr(y, tnac, step, self.acc.msr_t)
+
+    # --- positions and values -------------------------------------------------------------
+    def _positions(self, day: int) -> tuple[np.ndarray, np.ndarray, float, int]:
+        """Prior-year shortage, current need (t), the fraction of the year left, year index.
+
+        The earliest open compliance year whose emissions are final (``prior``) is a separate
+        position: an emitter short in it must buy eligible vintages and can no longer abate;
+        what it holds beyond that year's needs counts for the current year. The current need
+        is what the emitter would still have to abate over the rest of the year.
+        """
+        st, acc = self.state, self.acc
+        c = st.year_of(day)
+        f = st.fraction_left(day)
+        held = acc.holdings.sum(axis=1) + acc.offsets + self.pending_t.sum(axis=1)
+        short = np.zeros(self.n)
+        if 0 <= c - 1 < self.years and not self.closed[c - 1]:
+            prior = (st.emitted_t[:, c - 1] + self.owed_t[:, c - 1] - acc.eligible(c - 1)
+                     - acc.offsets - self.pending_t[:, c - 1])
+            short = np.maximum(prior, 0.0)
+            held = held - (st.emitted_t[:, c - 1] + self.owed_t[:, c - 1]) + short
+        if c < self.years:
+            current = st.emitted_t[:, c] + f * self.forecast_t[:, c] + self.makegood_t - held
+        else:
+            current, f = -held, 0.0
+        return short, current, f, c
+
+    def _values(self, c: int) -> tuple[np.ndarray, np.ndarray]:
+        """Willingness to pay (non-compliance cost) and banking value, currency/t, (N,)."""
+        comp = self.sc.compliance
+        ref = self.closes[-1] if self.closes else self.lc.price[min(c, self.years - 1)]
+        wtp = comp.penalty_per_t + (ref if comp.make_good else 0.0)
+        bank = 0.0
+        if comp.banking and c + 1 < self.years:
+            bank = self.expect(BankingView(c, np.asarray(self.closes), self.lc.price,
+                                           self.sc.behaviour.discount_rate))
+        return np.full(self.n, wtp), np.full(self.n, min(bank, wtp))
+
+    def _participants(self, day: int) -> np.ndarray:
+        part = self.sc.behaviour.participation
+        if part is None:
+            return np.ones(self.n, dtype=bool)
+        prev, nxt = self.schedule.deadline_bracket(day)
+        share = part.start + (part.at_deadline - part.start) * (day - prev) / max(nxt - prev, 1)
+        return self.rng.random(self.n) < share
+
+    # --- trading sessions -----------------------------------------------------------------
+    def session(self, day: int) -> None:
+        """Re-plan abatement, buy offsets, submit schedules, clear, settle, re-plan."""
+        p_short, current, f, c = self._positions(day)
+        wtp, bank = self._values(c)
+        self._buy_offsets(p_short + np.maximum(current, 0.0), wtp, bank, c, f, current)
+        p_short, current, f, c = self._positions(day)
+        active = self._participants(day)
+        curves = self.state.curves[min(c, self.years - 1)]
+        # An emitter short in a closed year trades that position only (f = 0: it must buy).
+        short = p_short > 0
+        need = np.where(short, p_short, current)
+        frac = f if c < self.years else 0.0
+        value = allowance_value(curves, need, frac, wtp, bank)
+        value = np.where(short, wtp, value)
+        idx = np.flatnonzero(active)
+        sub = curves.take(idx)
+        b = self.sc.behaviour
+        m = self.sc.market
+        ref = self.closes[-1] if self.closes else None
+        band = limit_band(ref, m.daily_limit)
+        sellable = np.where(short, 0, self.acc.holdings.sum(axis=1))[idx]
+        fracs = np.where(short[idx], 0.0, frac)
+
+        def build(grid: np.ndarray) -> Orders:
+            parts = []
+            for frac_value in np.unique(fracs):  # at most two groups: prior-short and the rest
+                g = fracs == frac_value
+                parts.append(schedule_orders(
+                    sub.take(g), need[idx][g], float(frac_value), wtp[idx][g], bank[idx][g],
+                    sellable[g], grid, self.tick, gap_fraction=b.gap_fraction,
+                    min_lot=m.min_lot, fee_per_t=m.fee_per_t, owner=idx[g]))
+            return self._with_price_controls(Orders.concat(parts))
+
+        finite = value[idx][np.isfinite(value[idx])]
+        centre = ref if ref is not None else (float(np.median(finite)) if finite.size else 0.0)
+        spread = float(np.quantile(np.abs(finite - centre), 0.9)) if finite.size else 0.0
+        half = max(spread, 0.01 * centre, 2 * self.tick * b.bid_steps)
+        fills = self.mechanism(build, centre, half, b.bid_steps, self.tick, band, self.rng)
+        self._settle(fills, c, day)
+        self.ledger.record_session(day, c, fills, int(active.sum()), band)
+        if fills.volume_t > 0:
+            self.closes.append(fills.close)
+        if c < self.years and day - self.last_review >= (b.review_days or 0):
+            self._replan(day)
+
+    def _replan(self, day: int) -> None:
+        p_short, current, f, c = self._positions(day)
+        wtp, bank = self._values(c)
+        curves = self.state.curves[c]
+        value = allowance_value(curves, current, f, wtp, bank)
+        self.state.plan_rate = plan_rate(curves, current, f, value)
+        self.last_review = day
+
+    def _with_price_controls(self, orders: Orders) -> Orders:
+        """Add the regulator's standing orders: sell at the ceiling, buy at the floor."""
+        res = self.reserves
+        extra = []
+        if res is not None and res.price_ceiling is not None:
+            demand = int(orders.qty[orders.side > 0].sum())
+            if demand:
+                extra.append(Orders(np.array([-1]), np.array([-1], np.int8),
+                                    np.array([int(np.ceil(res.price_ceiling / self.tick - 1e-9))]),
+                                    np.array([demand])))
+        if res is not None and res.price_floor is not None:
+            supply = int(orders.qty[orders.side < 0].sum())
+            if supply:
+                extra.append(Orders(np.array([-1]), np.array([1], np.int8),
+                                    np.array([int(res.price_floor / self.tick + 1e-9)]),
+                                    np.array([supply])))
+        return Orders.concat([orders, *extra]) if extra else orders
+
+    def _settle(self, fills, c: int, day: int) -> None:
+        o = fills.orders
+        em = o.owner >= 0
+        buy, sell = em & (o.side > 0), em & (o.side < 0)
+        n = self.n
+        bought = np.bincount(o.owner[buy], weights=fills.filled[buy], minlength=n).astype(np.int64)
+        sold = np.bincount(o.owner[sell], weights=fills.filled[sell], minlength=n).astype(np.int64)
+        paid = np.bincount(o.owner[buy], weights=fills.buyer_value[buy], minlength=n)
+        got = np.bincount(o.owner[sell], weights=fills.buyer_value[sell], minlength=n)
+        reg_sold = int(fills.filled[~em & (o.side < 0)].sum())
+        reg_bought = int(fills.filled[~em & (o.side > 0)].sum())
+        vintage = min(c, self.years - 1)
+        from_pool = _first_slice(bought, reg_sold)
+        to_reg = _first_slice(sold, reg_bought)
+        if reg_sold:
+            self.acc.issue_to_pool(reg_sold, vintage)
+            self.acc.deliver_from_pool(from_pool, vintage)
+        if reg_bought:
+            self.acc.retire(to_reg)
+        self.acc.deliver(bought - from_pool, sold - to_reg)
+        fee = self.sc.market.fee_per_t
+        self.acc.move_cash(got - paid, "reserve")  # net of regulator trades; emitters' legs cancel
+        if fee:
+            self.acc.pay(fee * (bought + sold), "fees")
+        self.state.record_trades(c, bought, sold, paid, got)
+        self.ledger.record_trades(day, c, o.owner, o.side, fills.filled, fills.buyer_value)
+
+    def _buy_offsets(self, need, wtp, bank, c, f, current) -> None:
+        """Buy offsets at their fixed price where an allowance is worth more, within the limit."""
+        offsets = self.sc.compliance.offsets
+        if offsets is None or offsets.limit <= 0:
+            return
+        curves = self.state.curves[min(c, self.years - 1)]
+        value = allowance_value(curves, current, f, wtp, bank)
+        expected = self.state.emitted_t[:, min(c, self.years - 1)] + f * self.forecast_t[:, min(c, self.years - 1)]
+        room = np.floor(offsets.limit * expected) - self.acc.offsets
+        want = np.where(value > offsets.price, np.minimum(room, np.floor(need)), 0.0)
+        want = np.maximum(want, 0.0).astype(np.int64)
+        if offsets.supply_t is not None:
+            left = max(int(offsets.supply_t) - self.ledger.offsets_bought_in(c), 0)
+            if want.sum() > left:
+                want = _first_slice(want, left)
+        if want.any():
+            self.acc.buy_offsets(want, offsets.price)
+            self.ledger.offsets_bought_t[:, min(c, self.years - 1)] += want
+
+    # --- primary auctions -----------------------------------------------------------------
+    def auction(self, y: int) -> None:
+        """A primary auction of vintage ``y``: emitters bid their buy schedules."""
+        days = self.schedule.auction_days(y)
+        if self.acc.pool[y] <= 0:
+            return
+        remaining = sum(d >= self.state.accrued_to for d in days)
+        supply = int(self.acc.pool[y] // max(remaining, 1))
+        p_short, current, f, c = self._positions(self.state.accrued_to)
+        wtp, bank = self._values(c)
+        need = p_short + current
+        curves = self.state.curves[y]
+        value = allowance_value(curves, need, f, wtp, bank)
+        a = self.sc.auctions
+        floor = self.reserves.price_floor if self.reserves is not None and self.reserves.price_floor else 0.0
+        reserve = max(a.reserve_price * (1.0 + a.reserve_price_growth) ** y, floor)
+        centre = self.closes[-1] if self.closes else max(reserve, float(np.median(value)))
+        half = max(float(np.quantile(np.abs(value - centre), 0.9)), 0.05 * centre, self.tick)
+        grid = np.clip(price_grid(centre, half, 2 * self.sc.behaviour.bid_steps), reserve, None)
+        orders = schedule_orders(curves, need, f, wtp, bank, np.zeros(self.n), np.unique(grid),
+                                 self.tick)
+        res = self.reserves
+        tick = self.tick
+        out = primary_auction(
+            orders.price, orders.qty, supply, int(np.ceil(reserve / tick - 1e-9)), tie=a.tie,
+            ccr_trigger=int(res.ccr.trigger_price / tick) if res is not None and res.ccr else None,
+            ccr_left_t=self.ccr_left,
+            ecr_trigger=int(res.ecr.trigger_price / tick) if res is not None and res.ecr else None,
+            ecr_left_t=self.ecr_left)
+        if out.ccr_released_t:
+            self.acc.issue_to_pool(out.ccr_released_t, y)
+            self.ccr_left -= out.ccr_released_t
+        if out.ecr_withheld_t:
+            self.acc.cancel_from_pool(out.ecr_withheld_t, y)
+            self.ecr_left -= out.ecr_withheld_t
+        r = out.result
+        got = np.bincount(orders.owner, weights=r.filled, minlength=self.n).astype(np.int64)
+        price = r.price * tick if r.sold > 0 else np.nan
+        if r.sold > 0:
+            self.acc.deliver_from_pool(got, y)
+            self.acc.pay(got * price, "auctioneer")
+            self.state.auction_bought_t[:, y] += got
+            self.state.spent[:, y] += got * price
+        unsold = out.offered_t - int(r.sold)
+        last = self.state.accrued_to >= days[-1]
+        if unsold and (a.unsold == "cancel" or (a.unsold == "carry_forward" and last and y + 1 >= self.years)):
+            self.acc.cancel_from_pool(min(unsold, int(self.acc.pool[y])), y)
+        elif unsold and a.unsold == "reserve":
+            moved = min(unsold, int(self.acc.pool[y]))
+            self.acc.cancel_from_pool(moved, y)
+            self.acc.msr_t += moved
+        elif unsold and last and y + 1 < self.years:  # carry forward into next year's auctions
+            moved = int(self.acc.pool[y])
+            self.acc.cancel_from_pool(moved, y)
+            self.acc.issue_to_pool(moved, y + 1)
+            self.acc.issued[y + 1] -= 0  # carried volume counts once, as issued in its new vintage
+        self.ledger.record_auction(self.state.accrued_to, y, out, price)
+
+
+def run(scenario, seed: int | None = None) -> Result:
+    """Simulate ``scenario``; ``seed`` (default: the scenario's) makes the run reproducible.
+
+    The population is drawn from the first of two streams spawned from the seed and the run's
+    randomness (participation, arrival order, forecast errors) from the second.
+    Raises RunError if the run cannot be completed.
+    """
+    seed = scenario.seed if seed is None else int(seed)
+    population_stream, run_stream = np.random.SeedSequence(seed).spawn(2)
+    t0 = time.perf_counter()
+    population = build_population(scenario, np.random.default_rng(population_stream))
+    sim = Simulation(scenario, population, np.random.default_rng(run_stream))
+    sim.run()
+    return build_result(scenario, seed, sim, time.perf_counter() - t0)

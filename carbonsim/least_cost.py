@@ -1,0 +1,58 @@
+"""The least-cost benchmark of a scenario: its inputs gathered and passed to the solver.
+
+Supply each year is the cap (or, in an intensity system without one, the expected free
+allocation plus the auctioned volume); offsets enter as a technology at their price up to
+their limit; a penalty without make-good, or a price ceiling, caps the price.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from carbonsim.equilibrium import intertemporal_equilibrium
+from carbonsim.mac import MacCurves, step_curves
+
+__all__ = ["LeastCost", "least_cost", "price_cap"]
+
+
+@dataclass(frozen=True)
+class LeastCost:
+    """Least-cost path by compliance year: price (currency/t), cost (currency), tonnes."""
+
+    price: np.ndarray
+    abatement_cost: np.ndarray
+    abatement_t: np.ndarray
+    bank_t: np.ndarray
+    supply_t: np.ndarray
+
+
+def price_cap(scenario) -> float:
+    """The highest price the market can reach (currency/t): ceiling or penalty without make-good."""
+    cap = np.inf
+    reserves = scenario.reserves
+    if reserves is not None and reserves.price_ceiling is not None:
+        cap = reserves.price_ceiling
+    if not scenario.compliance.make_good:
+        cap = min(cap, scenario.compliance.penalty_per_t)
+    return float(cap)
+
+
+def least_cost(scenario, population, curves: list[MacCurves], supply_t: np.ndarray) -> LeastCost:
+    """Solve the competitive least-cost path for ``supply_t`` (Y,) allowances a year."""
+    bau = population.bau_t.sum(axis=0)
+    offsets = scenario.compliance.offsets
+    by_year = []
+    for y, c in enumerate(curves):
+        if offsets is not None and offsets.limit > 0:
+            width = offsets.limit * bau[y]
+            if offsets.supply_t is not None:
+                width = min(width, offsets.supply_t)
+            c = MacCurves.concat([c, step_curves(np.array([[offsets.price]]), np.array([[width]]))])
+        by_year.append(c)
+    eq = intertemporal_equilibrium(by_year, bau, supply_t.astype(np.float64),
+                                   discount_rate=scenario.behaviour.discount_rate,
+                                   banking=scenario.compliance.banking, ceiling=price_cap(scenario))
+    abatement = np.array([a[: population.bau_t.shape[0]].sum() for a in eq.abatement_t])
+    return LeastCost(eq.price, eq.cost, abatement, eq.bank_t, supply_t)

@@ -1,0 +1,105 @@
+"""One trading session: price discovery, the emitters' orders, clearing through the matching core.
+
+Market mechanisms register by name (the scenario's ``market.mechanism``). A mechanism takes the
+session's order book builder and returns the executed trades; it never touches accounts.
+
+Call auction: before it executes, the session runs a short pre-open (as exchanges' opening
+auctions publish an indicative price): participants sample their truthful schedules on a price
+grid centred on the last indicative price, the grid narrowing each round, so K bid steps give a
+clearing price accurate to a fraction of a percent. Continuous: orders arrive in random order
+and trade at the resting order's price.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from carbonsim.behaviour import Orders, price_grid
+from carbonsim.market import call_auction, match_continuous
+from carbonsim.registry import Registry
+
+__all__ = ["SessionFills", "MECHANISMS", "limit_band"]
+
+#: Relative width of the final grid spacing at which the pre-open stops refining.
+PRECISION = 0.002
+MAX_ROUNDS = 8
+
+
+@dataclass(frozen=True)
+class SessionFills:
+    """Executed quantity per order and what each emitter bought and paid (t, currency)."""
+
+    orders: Orders
+    filled: np.ndarray
+    price: float  # session price: clearing price or volume-weighted mean; NaN if no trade
+    close: float  # last traded price; NaN if no trade
+    volume_t: int
+    trades: int
+    buyer_value: np.ndarray  # per order: currency paid (buys) or received (sells)
+
+
+def limit_band(ref: float | None, daily_limit: float | None) -> tuple[float, float]:
+    """Lowest and highest admissible price (currency/t) given the previous close."""
+    if ref is None or daily_limit is None or not np.isfinite(ref):
+        return 0.0, np.inf
+    return ref * (1.0 - daily_limit), ref * (1.0 + daily_limit)
+
+
+OrderBuilder = Callable[[np.ndarray], Orders]
+
+
+def _call_auction(build: OrderBuilder, ref: float, half_width: float, steps: int, tick: float,
+                  band: tuple[float, float], rng: np.random.Generator) -> SessionFills:
+    lo, hi = band
+    ref_tick = int(round(ref / tick))
+    result = orders = None
+    for _ in range(MAX_ROUNDS):
+        grid = np.unique(np.clip(price_grid(ref, half_width, steps), lo, hi))
+        orders = build(grid)
+        result = call_auction(orders.side, orders.price, orders.qty, reference=ref_tick)
+        if result.volume == 0:
+            break
+        new_ref = result.price * tick
+        spacing = 2.0 * half_width / max(steps - 1, 1)
+        at_edge = abs(new_ref - ref) >= half_width * (1.0 - 1.0 / max(steps - 1, 1)) - tick
+        if spacing <= max(PRECISION * new_ref, 2 * tick) and not at_edge:
+            break
+        ref_tick, ref = result.price, new_ref
+        if not at_edge:
+            half_width = half_width / 2.0
+    filled = result.filled
+    price = result.price * tick if result.volume > 0 else np.nan
+    value = filled * (price if result.volume > 0 else 0.0)
+    return SessionFills(orders, filled, price, price, int(result.volume),
+                        int((filled > 0).sum()), value)
+
+
+def _continuous(build: OrderBuilder, ref: float, half_width: float, steps: int, tick: float,
+                band: tuple[float, float], rng: np.random.Generator) -> SessionFills:
+    lo, hi = band
+    grid = np.unique(np.clip(price_grid(ref, half_width, steps), lo, hi))
+    built = build(grid)
+    order = rng.permutation(built.qty.shape[0])  # arrival order
+    orders = Orders(built.owner[order], built.side[order], built.price[order], built.qty[order])
+    kinds = np.zeros(orders.qty.shape[0], dtype=np.int8)
+    trades = match_continuous(kinds, orders.side, orders.price, orders.qty,
+                              np.zeros_like(orders.qty))
+    n = orders.qty.shape[0]
+    q = trades.qty
+    filled = (np.bincount(trades.taker, weights=q, minlength=n)
+              + np.bincount(trades.maker, weights=q, minlength=n)).astype(np.int64)
+    paid = trades.price * tick * q
+    value = (np.bincount(trades.taker, weights=paid, minlength=n)
+             + np.bincount(trades.maker, weights=paid, minlength=n))
+    volume = int(q.sum())
+    price = float(paid.sum() / volume) if volume else np.nan
+    close = float(trades.price[-1] * tick) if volume else np.nan
+    return SessionFills(orders, filled, price, close, volume, int(q.shape[0]), value)
+
+
+MECHANISMS: Registry = Registry("market mechanism")
+MECHANISMS.register("call_auction", _call_auction)
+MECHANISMS.register("continuous", _continuous)
