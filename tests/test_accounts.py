@@ -1,0 +1,86 @@
+"""The accounts registry: allowances and cash are never created or lost except by issuance."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from carbonsim.accounts import Accounts, take_oldest_first
+from carbonsim.errors import InvariantError
+
+
+def test_take_oldest_first_takes_old_vintages_first():
+    holdings = np.array([[3, 5, 2], [0, 4, 4]])
+    take = take_oldest_first(holdings, np.array([6, 5]))
+    assert take.tolist() == [[3, 3, 0], [0, 4, 1]]
+
+
+def test_deliver_moves_vintages_and_keeps_totals():
+    acc = Accounts(3, 2)
+    acc.issue(np.array([10, 0, 5]), 0)
+    acc.issue(np.array([10, 0, 5]), 1)
+    acc.deliver(np.array([0, 12, 0]), np.array([12, 0, 0]))
+    assert acc.holdings.tolist() == [[0, 8], [10, 2], [5, 5]]
+    acc.move_cash(np.array([12 * 40.0, -12 * 40.0, 0.0]), "reserve")
+    acc.check()
+
+
+def test_unbalanced_delivery_is_an_invariant_error():
+    acc = Accounts(2, 1)
+    acc.issue(np.array([5, 5]), 0)
+    with pytest.raises(InvariantError, match="bought 3 t but sold 2 t"):
+        acc.deliver(np.array([3, 0]), np.array([0, 2]))
+
+
+def test_check_catches_a_lost_allowance():
+    acc = Accounts(2, 1)
+    acc.issue(np.array([5, 5]), 0)
+    acc.holdings[0, 0] -= 1  # an allowance disappears without a record
+    with pytest.raises(InvariantError, match="issued"):
+        acc.check()
+
+
+def test_surrender_borrow_and_cancel():
+    acc = Accounts(2, 2)
+    acc.issue(np.array([5, 5]), 0)
+    acc.issue(np.array([5, 5]), 1)
+    acc.surrender(np.array([5, 3]), np.array([0, 0]), 0, borrow=np.array([2, 0]))
+    assert acc.holdings.tolist() == [[0, 3], [2, 5]]
+    assert acc.surrendered.tolist() == [5 + 3, 2]
+    assert acc.cancel_vintages_up_to(0).tolist() == [0, 2]
+    acc.check()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data())
+def test_random_operations_conserve_allowances_and_cash(data):
+    n, v = data.draw(st.integers(1, 6)), data.draw(st.integers(1, 3))
+    acc = Accounts(n, v)
+    qty = st.lists(st.integers(0, 50), min_size=n, max_size=n).map(np.array)
+    for _ in range(data.draw(st.integers(1, 12))):
+        op = data.draw(st.sampled_from(["issue", "trade", "pool", "surrender", "claw", "offsets"]))
+        vintage = data.draw(st.integers(0, v - 1))
+        if op == "issue":
+            acc.issue(data.draw(qty), vintage)
+        elif op == "trade":
+            sold = np.minimum(data.draw(qty), acc.holdings.sum(axis=1))
+            total = int(sold.sum())
+            weights = data.draw(qty) + 1
+            bought = np.floor(total * weights / weights.sum()).astype(np.int64)
+            bought[0] += total - bought.sum()
+            price = data.draw(st.floats(0, 200))
+            acc.deliver(bought, sold)
+            acc.move_cash((sold - bought) * price, "reserve")
+        elif op == "pool":
+            acc.issue_to_pool(10, vintage)
+            want = np.minimum(data.draw(qty), 10 // n)
+            acc.deliver_from_pool(want, vintage)
+            acc.pay(want * 30.0, "auctioneer")
+        elif op == "surrender":
+            eligible = acc.eligible(vintage)
+            acc.surrender(np.minimum(data.draw(qty), eligible), np.minimum(acc.offsets, 1), vintage)
+        elif op == "claw":
+            acc.claw_back(data.draw(qty))
+        else:
+            acc.buy_offsets(data.draw(qty), 7.5)
+        acc.check()
+        assert (acc.holdings >= 0).all()
