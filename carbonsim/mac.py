@@ -126,9 +126,9 @@ def marginal_cost(curves: MacCurves, abatement_t: np.ndarray) -> np.ndarray:
     w = curves.width_t[rows, k]
     lo, hi = curves.lo[rows, k], curves.hi[rows, k]
     start = cum[rows, k] - w
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore"):  # padding beyond the curve: inf
         frac = np.where(w > 0, (a - start) / w, 1.0)
-    price = lo + (hi - lo) * np.clip(frac, 0.0, 1.0)
+        price = lo + (hi - lo) * np.clip(frac, 0.0, 1.0)
     price = np.where(inside, price, np.inf)
     return np.where(a > 0, price, 0.0)
 
