@@ -1,9 +1,8 @@
-"""The run's calendar: day numbers of every event (days since ``start_year``-01-01).
+"""The run's schedule: the day of every event over all compliance years (days since
+``start_year``-01-01), from the scenario's calendar (carbonsim.scenario.calendar).
 
-Compliance year index y is calendar year ``start_year + y``. Allocation, auctions and reserve
-operations fall in that year; verification and the compliance deadline in the following one.
-Trading sessions are business days (Monday to Friday, except 1 January and 25 December) or
-N sessions a year evenly spaced from 1 January (day ⌊i·days/N⌋, i = 0..N−1).
+Trading runs on the calendar's session days of every calendar year from the first Jan 1 up
+to the last compliance deadline, so the weeks before each deadline are traded.
 """
 
 from __future__ import annotations
@@ -14,8 +13,6 @@ import numpy as np
 
 __all__ = ["Schedule"]
 
-_FOLLOWING_YEAR = {"verification", "compliance_deadline"}
-
 
 class Schedule:
     """Event days of a scenario's calendar over its compliance years."""
@@ -23,43 +20,26 @@ class Schedule:
     def __init__(self, calendar, start_year: int, years: int) -> None:
         self.cal, self.start_year, self.years = calendar, start_year, years
         self.origin = dt.date(start_year, 1, 1)
+        self.events = [calendar.events(start_year, y) for y in range(years)]
         # Jan 1 of every calendar year the run touches, plus one past the end.
         self.year_starts = np.array(
             [(dt.date(start_year + k, 1, 1) - self.origin).days for k in range(years + 3)])
 
-    def _day(self, year: int, mmdd: str) -> int:
-        month, day = (int(part) for part in mmdd.split("-"))
-        return (dt.date(year, month, day) - self.origin).days
-
     def day(self, y: int, event: str) -> int:
-        """Day number of ``event`` of compliance year ``y`` (a calendar key, or "year_start")."""
+        """Day of ``event`` of compliance year ``y``: a calendar key, or "year_start" (Jan 1)."""
         if event == "year_start":
             return int(self.year_starts[y])
-        year = self.start_year + y + (1 if event in _FOLLOWING_YEAR else 0)
-        return self._day(year, getattr(self.cal, event))
+        return int(getattr(self.events[y], event))
 
     def auction_days(self, y: int) -> list[int]:
         """Days of the primary auctions of compliance year ``y``, in order."""
-        return sorted(self._day(self.start_year + y, d) for d in self.cal.auctions)
+        return sorted(self.events[y].auctions)
 
     def session_days(self) -> np.ndarray:
         """Trading days from the first Jan 1 up to the last compliance deadline (inclusive)."""
-        last = self.day(self.years - 1, "compliance_deadline")
-        days = []
-        for k in range(self.years + 1):
-            first, end = int(self.year_starts[k]), int(self.year_starts[k + 1])
-            if self.cal.sessions == "business_days":
-                year = self.start_year + k
-                doy = np.arange(end - first)
-                weekday = (dt.date(year, 1, 1).weekday() + doy) % 7  # 0 = Monday
-                christmas = (dt.date(year, 12, 25) - dt.date(year, 1, 1)).days
-                open_ = (weekday < 5) & (doy != 0) & (doy != christmas)
-                days.append(first + doy[open_])
-            else:
-                n = int(self.cal.sessions)
-                days.append(first + (np.arange(n) * (end - first)) // n)
-        out = np.concatenate(days)
-        return out[out <= last]
+        days = np.concatenate([self.cal.session_days(self.start_year, k)
+                               for k in range(self.years + 1)])
+        return days[days <= self.day(self.years - 1, "compliance_deadline")]
 
     def deadline_bracket(self, day: int) -> tuple[int, int]:
         """The previous compliance deadline (or day 0) and the next one around ``day``."""

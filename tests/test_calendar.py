@@ -1,18 +1,18 @@
-"""Event days of the calendar."""
+"""The run's schedule of event days."""
 
 import datetime as dt
-from types import SimpleNamespace
 
 import numpy as np
 
 from carbonsim.calendar import Schedule
+from carbonsim.scenario.calendar import Calendar
 
 
 def calendar(**kw):
     base = dict(sessions="business_days", allocation="06-30", auctions=["09-15", "03-15"],
                 verification="03-31", compliance_deadline="06-30", reserve_operations="12-31")
     base.update(kw)
-    return SimpleNamespace(**base)
+    return Calendar(**base)
 
 
 def test_business_days_skip_weekends_and_holidays_and_stop_at_the_last_deadline():
