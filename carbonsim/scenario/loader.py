@@ -1,0 +1,144 @@
+"""Loading scenarios: YAML (with extends) or plain data -> a validated, frozen Scenario.
+
+Every problem is collected (YAML, CSV, types, cross-section checks) and raised together as one
+ScenarioError; nothing else is raised for bad input.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from typing import Any
+
+from pydantic import ValidationError
+
+from carbonsim.scenario.checks import cross_check
+from carbonsim.scenario.csvio import read_emitters_csv
+from carbonsim.scenario.errors import Problem, ScenarioError, format_path
+from carbonsim.scenario.models import Scenario
+from carbonsim.scenario.translate import lookup_mark, translate
+from carbonsim.scenario.yamlio import (
+    Parsed,
+    dump_yaml,
+    read_file,
+    resolve_data,
+    resolve_text,
+)
+
+__all__ = [
+    "load_scenario",
+    "load_scenario_dict",
+    "load_scenario_text",
+    "scenario_dict",
+    "scenario_to_yaml",
+    "validate_file",
+    "validate_files",
+]
+
+
+def load_scenario(path: str | os.PathLike) -> Scenario:
+    """Read, merge (``extends:``) and validate a scenario file.
+
+    Relative paths inside (extends, emitters.file) start at the file's folder.
+    Raises ScenarioError listing every problem.
+    """
+    shown = os.path.normpath(os.fspath(path))
+    return _finish(read_file(shown), shown, source_path=shown)
+
+
+def load_scenario_text(text: str, *, file: str = "<text>", base_dir: str = ".") -> Scenario:
+    """Validate scenario YAML text; ``file`` names it in messages. Raises ScenarioError."""
+    return _finish(resolve_text(text, file, base_dir), file)
+
+
+def load_scenario_dict(data: Any, *, file: str = "<dict>", base_dir: str = ".") -> Scenario:
+    """Validate scenario data (a mapping as read from YAML). Raises ScenarioError."""
+    parsed = resolve_data(Parsed(data=copy.deepcopy(data)), file, base_dir)
+    return _finish(parsed, file)
+
+
+def _order(problems: list[Problem]) -> list[Problem]:
+    files: dict[str, int] = {}
+    for p in problems:
+        files.setdefault(p.file, len(files))
+    unique = list(dict.fromkeys(problems))
+    return sorted(unique, key=lambda p: (files[p.file], p.line if p.line is not None else 0))
+
+
+def _finish(parsed: Parsed, file: str, source_path: str | None = None) -> Scenario:
+    problems = list(parsed.problems)
+    data, marks = parsed.data, dict(parsed.marks)
+    if not isinstance(data, dict) or parsed.fatal:
+        if not problems:
+            problems.append(Problem(file, None, "", "expected a mapping of scenario keys; got nothing"))
+        raise ScenarioError(_order(problems))
+    csv_failed = _inline_csv(data, marks, problems, file)
+    model = None
+    try:
+        model = Scenario.model_validate(data)
+    except ValidationError as exc:
+        found = translate(exc.errors(include_url=False), data, marks, file)
+        if csv_failed:
+            found = [p for p in found if p.path != "emitters"]
+        problems += found
+    for path, message in cross_check(data):
+        where, line = lookup_mark(marks, path, file)
+        shown = format_path(path)
+        if "got unknown key" in message:  # the type error of the same key says less
+            problems = [p for p in problems if p.path != shown and not p.path.startswith(shown + ".")]
+        problems.append(Problem(where, line, shown, message))
+    if problems or model is None:
+        raise ScenarioError(_order(problems))
+    model._source_path = source_path
+    model._marks = marks
+    return model
+
+
+def _inline_csv(data: dict, marks: dict, problems: list[Problem], file: str) -> bool:
+    """Replace ``emitters: {file: x.csv}`` by the CSV rows; True if the CSV could not be used."""
+    emitters = data.get("emitters")
+    if not (isinstance(emitters, dict) and set(emitters) == {"file"}):
+        return False
+    if not isinstance(emitters["file"], str) or not emitters["file"]:
+        return False
+    rows, row_marks, found = read_emitters_csv(
+        emitters["file"], lookup_mark(marks, ("emitters", "file"), file)
+    )
+    problems += found
+    if rows is None:
+        return True
+    data["emitters"] = rows
+    for key in [k for k in marks if k[:1] == ("emitters",) and len(k) > 1]:
+        del marks[key]
+    marks.update(row_marks)
+    return False
+
+
+def validate_file(path: str | os.PathLike) -> tuple[Scenario | None, list[Problem]]:
+    """(scenario, []) if the file and every point of its sweep are valid, else (None, problems)."""
+    from carbonsim.scenario.sweep import expand_sweep
+
+    try:
+        scenario = load_scenario(path)
+        expand_sweep(scenario)
+    except ScenarioError as exc:
+        return None, exc.problems
+    return scenario, []
+
+
+def validate_files(paths: list[str | os.PathLike]) -> list[Problem]:
+    """Every problem of every file (and of every sweep point); empty when all are valid."""
+    return [p for path in paths for p in validate_file(path)[1]]
+
+
+def scenario_dict(scenario: Scenario) -> dict:
+    """The resolved scenario as plain data (defaults filled in); loads back to an equal Scenario."""
+    return scenario.model_dump(mode="json")
+
+
+def scenario_to_yaml(scenario: Scenario) -> str:
+    """The resolved scenario as YAML text (for a run folder's scenario.yaml)."""
+    header = f"# resolved scenario {scenario.name}" + (
+        f" (from {scenario.source_path})" if scenario.source_path else ""
+    )
+    return header + "\n" + dump_yaml(scenario_dict(scenario))

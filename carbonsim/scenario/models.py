@@ -1,0 +1,348 @@
+"""The typed, frozen scenario: one pydantic model per YAML section, defaults in one place.
+
+Units: tonnes CO2e (``_t``), currency per tonne (``_per_t`` or prices), rates and shares as
+fractions (0.05 = 5%), dates "MM-DD" in the year the event belongs to (see calendar.py).
+Cross-section checks (per-year list lengths, sectors against allocation, duplicate ids) live in
+checks.py and run when a scenario is loaded.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+import numpy as np
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    PrivateAttr,
+    Tag,
+    ValidationError,
+    ValidationInfo,
+    WrapValidator,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from carbonsim.registry import suggest
+from carbonsim.scenario.calendar import Calendar, YearEvents
+from carbonsim.scenario.emitters import Emitters, EmittersGenerate
+from carbonsim.scenario.types import (
+    MODEL_CONFIG,
+    Fraction,
+    Int,
+    NonEmptyStr,
+    NonNegative,
+    OpenFraction,
+    Positive,
+    RateBelowOne,
+    Slug,
+    describe_field,
+)
+
+__all__ = [
+    "EXPECTATIONS",
+    "MAX_YEARS",
+    "MECHANISMS",
+    "AllocationConfig",
+    "Auctions",
+    "Behaviour",
+    "Cap",
+    "CapLinear",
+    "Compliance",
+    "Market",
+    "Msr",
+    "Offsets",
+    "Participation",
+    "Reserves",
+    "Scenario",
+    "Trigger",
+]
+
+MAX_YEARS = 500
+MECHANISMS = ("call_auction", "continuous")
+EXPECTATIONS = ("myopic", "hotelling", "perfect_foresight")
+
+
+class CapLinear(BaseModel):
+    """Linear cap path: cap_y = start * (1 - annual_reduction * y), floored at 0."""
+
+    model_config = MODEL_CONFIG
+    start: NonNegative = describe_field(unit="t/yr", doc="Cap of the first year.")
+    annual_reduction: Fraction = describe_field(
+        unit="fraction/yr", doc="Linear reduction factor, a share of the first year's cap."
+    )
+
+
+def _cap_form(value: object) -> str | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, (list, tuple)):
+        return "list"
+    if isinstance(value, (dict, CapLinear)):
+        return "linear"
+    return None
+
+
+Cap = Annotated[
+    Annotated[NonNegative, Tag("number")] | Annotated[tuple[NonNegative, ...], Tag("list")] | Annotated[CapLinear, Tag("linear")],
+    Discriminator(
+        _cap_form,
+        custom_error_type="cap_form",
+        custom_error_message="expected a number, a list (one per year), "
+        "{start: ..., annual_reduction: ...} or null",
+    ),
+]
+
+
+def _rule_entry(value: Any, handler: Any, info: ValidationInfo) -> Any:
+    """Validate ``{rule: name, ...params}`` with the params model of the registered rule."""
+    from carbonsim.allocation import (  # late: allocation imports the scenario
+        RULES,
+        RuleParams,
+    )
+
+    if isinstance(value, RuleParams):
+        return value
+    if not isinstance(value, dict):
+        raise PydanticCustomError("rule_entry", "expected a mapping {rule: name, ...parameters}")
+    if "rule" not in value:
+        raise ValidationError.from_exception_data(
+            "allocation", [{"type": "missing", "loc": ("rule",), "input": value}]
+        )
+    name = value["rule"]
+    if name not in RULES:
+        known = ", ".join(RULES.names())
+        error = PydanticCustomError(
+            "unknown_rule",
+            "expected one of the allocation rules {known}{hint}",
+            {"known": known, "hint": _hint(name, RULES.names())},
+        )
+        raise ValidationError.from_exception_data(
+            "allocation", [{"type": error, "loc": ("rule",), "input": name}]
+        )
+    return RULES.get(name).params.model_validate(value)
+
+
+def _hint(name: object, known: tuple[str, ...]) -> str:
+    close = suggest(name, known)  # "; did you mean 'x'?"
+    return f" ({close[2:]})" if close else ""
+
+
+RuleEntry = Annotated[Any, WrapValidator(_rule_entry)]
+
+
+class AllocationConfig(BaseModel):
+    """Free allocation: one entry per sector ``{rule: name, ...}`` plus the two keys below."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+    __pydantic_extra__: dict[str, RuleEntry] = Field(init=False)  # sector -> rule parameters
+
+    auction_share: Fraction = describe_field(
+        0.0, unit="fraction", doc="Share of the cap sold in the primary auctions."
+    )
+    correction: Literal["auto", "none"] = describe_field(
+        "auto", doc="Cross-sectoral correction when free allocation would exceed cap - auctioned."
+    )
+
+    @property
+    def sectors(self) -> dict[str, Any]:
+        """Sector name -> validated rule parameters (a RuleParams subclass with ``.rule``)."""
+        return dict(self.__pydantic_extra__ or {})
+
+
+class Auctions(BaseModel):
+    """Primary auctions (dates in calendar.auctions; volume = allocation.auction_share of cap)."""
+
+    model_config = MODEL_CONFIG
+    reserve_price: NonNegative = describe_field(0.0, unit="currency/t", doc="Auction reserve price.")
+    reserve_price_growth: Fraction = describe_field(
+        0.0, unit="fraction/yr", doc="Annual growth of the reserve price."
+    )
+    unsold: Literal["cancel", "carry_forward", "reserve"] = describe_field(
+        "cancel", doc="What happens to unsold volume."
+    )
+    tie: Literal["time", "pro_rata"] = describe_field("time", doc="Tie-breaking at the clearing price.")
+
+
+class Market(BaseModel):
+    """The secondary market."""
+
+    model_config = MODEL_CONFIG
+    mechanism: Literal["call_auction", "continuous"] = describe_field(doc="Matching mechanism.")
+    tick: Positive = describe_field(0.01, unit="currency/t", doc="Price tick.")
+    daily_limit: OpenFraction | None = describe_field(
+        None, unit="fraction", doc="Daily price limit around the previous close (null: none)."
+    )
+    fee_per_t: NonNegative = describe_field(0.0, unit="currency/t", doc="Transaction fee.")
+    min_lot: Annotated[Int, Field(ge=1)] = describe_field(1, unit="t", doc="Minimum lot.")
+
+
+class Offsets(BaseModel):
+    """Offset credits usable for compliance."""
+
+    model_config = MODEL_CONFIG
+    limit: Fraction = describe_field(unit="fraction", doc="Most of an obligation met with offsets.")
+    price: NonNegative = describe_field(unit="currency/t", doc="Price of an offset credit.")
+    supply_t: NonNegative | None = describe_field(
+        None, unit="t/yr", doc="Offsets available a year (null: unlimited)."
+    )
+
+
+class Compliance(BaseModel):
+    """Surrender, penalties, banking and borrowing."""
+
+    model_config = MODEL_CONFIG
+    penalty_per_t: NonNegative = describe_field(unit="currency/t", doc="Penalty per t of shortfall.")
+    fixed_fine: NonNegative = describe_field(0.0, unit="currency", doc="Fine per non-compliant emitter.")
+    make_good: bool = describe_field(False, doc="Shortfall also deducted from next year's allocation.", strict=True)
+    banking: bool = describe_field(True, doc="Allowances may be kept for later years.", strict=True)
+    borrowing: Fraction = describe_field(
+        0.0, unit="fraction", doc="Share of the obligation borrowable from next year's allocation."
+    )
+    offsets: Offsets | None = describe_field(None, doc="Offset credits (null: none).")
+    shortfall_cap: Fraction | None = describe_field(
+        None, unit="fraction", doc="Obligation capped at free allocation * (1 + shortfall_cap)."
+    )
+
+
+class Participation(BaseModel):
+    """Share of emitters trading in a session, rising from ``start`` to ``at_deadline``."""
+
+    model_config = MODEL_CONFIG
+    start: OpenFraction = describe_field(unit="fraction", doc="At the start of the year.")
+    at_deadline: OpenFraction = describe_field(unit="fraction", doc="At the compliance deadline.")
+
+
+class Behaviour(BaseModel):
+    """How emitters value allowances and trade."""
+
+    model_config = MODEL_CONFIG
+    expectations: Literal["myopic", "hotelling", "perfect_foresight"] = describe_field(
+        "myopic", doc="Price expectations (value of banking)."
+    )
+    discount_rate: RateBelowOne = describe_field(0.05, unit="fraction/yr", doc="Discount rate.")
+    bid_steps: Annotated[Int, Field(ge=1, le=50)] = describe_field(
+        8, doc="Price steps of each emitter's order schedule."
+    )
+    participation: Participation | None = describe_field(
+        None, doc="Participation rising to the deadline (null: everyone every session)."
+    )
+    gap_fraction: OpenFraction = describe_field(
+        1.0, unit="fraction", doc="Share of the position gap traded per session."
+    )
+    output_uncertainty: NonNegative = describe_field(
+        0.0, unit="fraction", doc="SD of an emitter's relative error forecasting its output."
+    )
+    review_days: Annotated[Int, Field(ge=1)] | None = describe_field(
+        None, unit="days", doc="Days between abatement reviews (null: every session)."
+    )
+
+
+class Trigger(BaseModel):
+    """A price-triggered reserve (CCR releases above, ECR withholds below the trigger)."""
+
+    model_config = MODEL_CONFIG
+    trigger_price: NonNegative = describe_field(unit="currency/t", doc="Trigger price.")
+    volume_t: NonNegative = describe_field(unit="t/yr", doc="Volume released or withheld a year.")
+
+
+class Msr(BaseModel):
+    """Market stability reserve (EU): intake above, release below thresholds of the TNAC."""
+
+    model_config = MODEL_CONFIG
+    upper_threshold_t: NonNegative = describe_field(unit="t", doc="Intake when TNAC is above.")
+    lower_threshold_t: NonNegative = describe_field(unit="t", doc="Release when TNAC is below.")
+    intake_rate: Fraction = describe_field(unit="fraction", doc="Share of the TNAC taken in.")
+    release_t: NonNegative = describe_field(unit="t/yr", doc="Volume released.")
+    cancel_above_t: NonNegative | None = describe_field(
+        None, unit="t", doc="Reserve holdings above this are cancelled (null: never)."
+    )
+
+    @field_validator("lower_threshold_t")
+    @classmethod
+    def _below_upper(cls, value: float, info: ValidationInfo) -> float:
+        upper = info.data.get("upper_threshold_t")
+        if upper is not None and value >= upper:
+            raise ValueError(f"expected less than upper_threshold_t ({upper:g})")
+        return value
+
+
+class Reserves(BaseModel):
+    """Price controls and reserves."""
+
+    model_config = MODEL_CONFIG
+    price_floor: NonNegative | None = describe_field(None, unit="currency/t", doc="Price floor.")
+    price_ceiling: Positive | None = describe_field(
+        None, unit="currency/t", doc="Unlimited allowances at this price."
+    )
+    ccr: Trigger | None = describe_field(None, doc="Cost-containment reserve.")
+    ecr: Trigger | None = describe_field(None, doc="Emissions-containment reserve.")
+    msr: Msr | None = describe_field(None, doc="Market stability reserve.")
+
+    @field_validator("price_ceiling")
+    @classmethod
+    def _above_floor(cls, value: float | None, info: ValidationInfo) -> float | None:
+        floor = info.data.get("price_floor")
+        if value is not None and floor is not None and value <= floor:
+            raise ValueError(f"expected more than price_floor ({floor:g})")
+        return value
+
+
+class Scenario(BaseModel):
+    """A whole policy experiment (see docs/scenario-format.md for every key)."""
+
+    model_config = MODEL_CONFIG
+
+    name: Slug = describe_field(doc="Scenario name (letters, digits, . _ -; a folder name).")
+    description: Annotated[str, Field(strict=True)] = describe_field("", doc="Free text.")
+    currency: NonEmptyStr = describe_field("EUR", doc="Currency of all prices.")
+    start_year: Annotated[Int, Field(ge=1900, le=2200)] = describe_field(doc="First compliance year.")
+    years: Annotated[Int, Field(ge=1, le=MAX_YEARS)] = describe_field(doc="Compliance years simulated.")
+    seed: Annotated[Int, Field(ge=0)] = describe_field(0, doc="Seed of the run's random generator.")
+    calendar: Calendar = describe_field(Calendar(), doc="Event dates and trading sessions.")
+    cap: Cap | None = describe_field(None, unit="t/yr", doc="Cap (null: no absolute cap).")
+    emitters: Emitters = describe_field(doc="Inline list, {file: path.csv} or {generate: ...}.")
+    allocation: AllocationConfig = describe_field(doc="Allocation rule per sector.")
+    auctions: Auctions | None = describe_field(None, doc="Primary auctions.")
+    market: Market = describe_field(doc="Secondary market.")
+    compliance: Compliance = describe_field(doc="Compliance rules.")
+    behaviour: Behaviour = describe_field(Behaviour(), doc="Emitter behaviour.")
+    reserves: Reserves | None = describe_field(None, doc="Price controls and reserves.")
+    sweep: dict[NonEmptyStr, Annotated[tuple[Any, ...], Field(min_length=1)]] | None = describe_field(
+        None, doc="Dotted key -> list of values; expanded into a grid of runs."
+    )
+
+    _source_path: str | None = PrivateAttr(default=None)
+    _marks: dict = PrivateAttr(default_factory=dict)
+
+    def __eq__(self, other: object) -> bool:
+        # the same scenario, wherever it was read from (private attributes are left out)
+        if not isinstance(other, Scenario):
+            return NotImplemented
+        return self.__dict__ == other.__dict__
+
+    __hash__ = None  # type: ignore[assignment]  # holds dicts
+
+    @property
+    def source_path(self) -> str | None:
+        """The file the scenario was loaded from (None for text or dict input)."""
+        return self._source_path
+
+    @property
+    def sectors(self) -> tuple[str, ...]:
+        """Sector names in order of first appearance (generate: in the order written)."""
+        if isinstance(self.emitters, EmittersGenerate):
+            return tuple(self.emitters.generate)
+        return tuple(dict.fromkeys(e.sector for e in self.emitters))
+
+    def event_days(self, y: int) -> YearEvents:
+        """Day numbers (since start_year-01-01) of compliance year index ``y``'s events."""
+        return self.calendar.events(self.start_year, y)
+
+    def session_days(self, y: int) -> np.ndarray:
+        """Day numbers (int64) of the trading sessions of compliance year index ``y``."""
+        return self.calendar.session_days(self.start_year, y)

@@ -1,0 +1,279 @@
+"""Safe YAML reading with line marks, exponent numbers and ``extends:``; YAML writing.
+
+PyYAML follows YAML 1.1, where ``1.0e8`` needs a sign after the ``e`` and ``3e6`` is a string.
+The loader here resolves both as numbers (at the resolver, so quoted "3e6" stays a string), and
+the dumper quotes such strings so that what it writes reads back the same.
+
+Reading returns the plain data, a mark ``(file, line)`` for every key path, and problems (syntax
+errors, duplicate keys, unknown tags) instead of raising.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from carbonsim.scenario.errors import Problem, describe, format_path
+
+__all__ = ["Parsed", "ScenarioDumper", "ScenarioLoader", "dump_yaml", "parse_yaml", "read_file"]
+
+Path = tuple[object, ...]
+Mark = tuple[str, int]
+
+_FLOAT = re.compile(
+    r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?
+    |[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)
+    |[-+]?\.[0-9][0-9_]*(?:[eE][-+]?[0-9]+)?
+    |[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*
+    |[-+]?\.(?:inf|Inf|INF)
+    |\.(?:nan|NaN|NAN))$""",
+    re.VERBOSE,
+)
+_FLOAT_TAG = "tag:yaml.org,2002:float"
+
+
+def _with_exponent_floats(resolvers: dict) -> dict:
+    """A copy of PyYAML's implicit resolvers whose float pattern accepts ``3e6`` and ``1.0e8``."""
+    out = {}
+    for first, entries in resolvers.items():
+        out[first] = [(tag, _FLOAT if tag == _FLOAT_TAG else rx) for tag, rx in entries]
+    for first in "0123456789-+.":
+        if not any(tag == _FLOAT_TAG for tag, _ in out.get(first, [])):
+            out.setdefault(first, []).insert(0, (_FLOAT_TAG, _FLOAT))
+    return out
+
+
+class ScenarioLoader(yaml.SafeLoader):
+    """SafeLoader reading exponent numbers without a sign (``3e6``, ``1.0e8``) as floats."""
+
+    yaml_implicit_resolvers = _with_exponent_floats(yaml.SafeLoader.yaml_implicit_resolvers)
+
+
+class ScenarioDumper(yaml.SafeDumper):
+    """SafeDumper that quotes strings the ScenarioLoader would read as numbers."""
+
+    yaml_implicit_resolvers = _with_exponent_floats(yaml.SafeDumper.yaml_implicit_resolvers)
+
+
+def dump_yaml(data: object) -> str:
+    """YAML text for plain data, keys in insertion order, readable back by ScenarioLoader."""
+    return yaml.dump(data, Dumper=ScenarioDumper, sort_keys=False, allow_unicode=True, width=100)
+
+
+@dataclass
+class Parsed:
+    """Plain data read from YAML, the mark of every key path, and the problems met."""
+
+    data: object = None
+    marks: dict[Path, Mark] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    fatal: bool = False  # the data is incomplete (extends failed): report, do not validate
+
+
+_MAP_TAG = "tag:yaml.org,2002:map"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+
+
+def parse_yaml(text: str, file: str) -> Parsed:
+    """Read one YAML document into plain data with marks; problems are returned, not raised."""
+    out = Parsed()
+    loader = ScenarioLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            out.problems.append(Problem(file, None, "", "expected a scenario; got an empty file"))
+            return out
+        out.data = _Builder(loader, file, out).build(node, ())
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        where = f" (column {mark.column + 1})" if mark is not None else ""
+        what = exc.problem or exc.context or "invalid YAML"
+        out.problems.append(Problem(file, line, "", f"expected valid YAML; got {what}{where}"))
+    except yaml.YAMLError as exc:
+        out.problems.append(Problem(file, None, "", f"expected valid YAML; got {exc}"))
+    except RecursionError:
+        out.problems.append(Problem(file, None, "", "expected valid YAML; got nesting too deep"))
+    finally:
+        loader.dispose()
+    return out
+
+
+class _Builder:
+    """Turns composed YAML nodes into plain data, recording marks and problems."""
+
+    def __init__(self, loader: ScenarioLoader, file: str, out: Parsed) -> None:
+        self.loader, self.file, self.out = loader, file, out
+        self.active: set[int] = set()
+
+    def problem(self, node: Node, path: Path, message: str) -> None:
+        line = node.start_mark.line + 1
+        self.out.problems.append(Problem(self.file, line, format_path(path), message))
+
+    def build(self, node: Node, path: Path) -> object:
+        self.out.marks.setdefault(path, (self.file, node.start_mark.line + 1))
+        if id(node) in self.active:
+            self.problem(node, path, "expected plain data; got an alias that contains itself")
+            return None
+        if isinstance(node, ScalarNode):
+            return self.scalar(node, path)
+        self.active.add(id(node))
+        try:
+            if isinstance(node, SequenceNode) and node.tag == _SEQ_TAG:
+                return [self.build(item, path + (i,)) for i, item in enumerate(node.value)]
+            if isinstance(node, MappingNode) and node.tag == _MAP_TAG:
+                return self.mapping(node, path)
+            self.problem(node, path, f"expected a plain list or mapping; got the tag {node.tag}")
+            return None
+        finally:
+            self.active.discard(id(node))
+
+    def scalar(self, node: ScalarNode, path: Path) -> object:
+        try:
+            return self.loader.construct_object(node, deep=True)
+        except Exception as exc:  # noqa: BLE001 - any constructor failure is a bad value
+            reason = exc.problem if isinstance(exc, yaml.MarkedYAMLError) else str(exc)
+            self.problem(node, path, f"expected a valid value; got {node.value!r} ({reason})")
+            return None
+
+    def mapping(self, node: MappingNode, path: Path) -> dict:
+        try:
+            self.loader.flatten_mapping(node)  # resolves '<<' merge keys
+        except yaml.YAMLError as exc:
+            self.problem(node, path, f"expected valid merge keys; got {exc}")
+            return {}
+        out: dict = {}
+        first_line: dict = {}
+        for key_node, value_node in node.value:
+            key = self.scalar(key_node, path) if isinstance(key_node, ScalarNode) else None
+            if key is None or isinstance(key, (dict, list)):
+                self.problem(key_node, path, "expected a plain key; got a list, mapping or null")
+                continue
+            line = key_node.start_mark.line + 1
+            if key in out:
+                self.problem(
+                    key_node,
+                    path + (key,),
+                    f"expected each key once; got {describe(key)} again (first on line {first_line[key]})",
+                )
+                continue
+            first_line[key] = line
+            self.out.marks[path + (key,)] = (self.file, line)
+            out[key] = self.build(value_node, path + (key,))
+        return out
+
+
+def read_file(path: str, _chain: tuple[tuple[str, str], ...] = ()) -> Parsed:
+    """Read a scenario file, following ``extends:`` (deep merge, relative paths, no cycles).
+
+    ``path`` is shown in messages as given (normalised); relative paths in the file (``extends``,
+    ``emitters.file``) are resolved against the file's folder and rewritten in the data.
+    """
+    shown = os.path.normpath(path)
+    key = os.path.abspath(shown)
+    try:
+        with open(shown, encoding="utf-8") as fh:
+            text = fh.read()
+    except FileNotFoundError:
+        return Parsed(problems=[Problem(shown, None, "", "expected an existing file; got no such file")])
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        return Parsed(problems=[Problem(shown, None, "", f"expected a readable text file; got {reason}")])
+    return resolve_text(text, shown, os.path.dirname(shown), _chain + ((key, shown),))
+
+
+def resolve_text(text: str, shown: str, folder: str, chain: tuple[tuple[str, str], ...] = ()) -> Parsed:
+    """Parse YAML text shown as ``shown``, whose relative paths start in ``folder``."""
+    parsed = parse_yaml(text, shown)
+    return resolve_data(parsed, shown, folder, chain)
+
+
+def resolve_data(
+    parsed: Parsed, shown: str, folder: str, chain: tuple[tuple[str, str], ...] = ()
+) -> Parsed:
+    """Apply ``extends:`` and rebase relative file paths of already parsed data."""
+    data = parsed.data
+    if not isinstance(data, dict):
+        if data is not None and not parsed.problems:
+            parsed.problems.append(
+                Problem(shown, 1, "", f"expected a mapping of scenario keys; got {describe(data)}")
+            )
+        return parsed
+    _rebase_emitters_file(data, folder)
+    if "extends" not in data:
+        return parsed
+    target = data.pop("extends")
+    file, line = parsed.marks.get(("extends",), (shown, None))
+    if not isinstance(target, str) or not target:
+        parsed.problems.append(
+            Problem(file, line, "extends", f"expected a scenario file path; got {describe(target)}")
+        )
+        parsed.fatal = True
+        return parsed
+    target_path = os.path.normpath(os.path.join(folder, target))
+    seen = [k for k, _ in chain]
+    if os.path.abspath(target_path) in seen:
+        start = seen.index(os.path.abspath(target_path))
+        cycle = " -> ".join([s for _, s in chain[start:]] + [target_path])
+        parsed.problems.append(
+            Problem(file, line, "extends", f"expected no cycle of extends; got {cycle}")
+        )
+        parsed.fatal = True
+        return parsed
+    if not os.path.isfile(target_path):
+        parsed.problems.append(
+            Problem(file, line, "extends", f"expected an existing scenario file; got {target!r} "
+                    f"(no file {target_path})")
+        )
+        parsed.fatal = True
+        return parsed
+    base = read_file(target_path, _chain=chain)
+    if not isinstance(base.data, dict) or base.fatal:
+        parsed.problems[:0] = base.problems
+        parsed.fatal = True
+        return parsed
+    replaced: list[Path] = []
+    merged = deep_merge(base.data, data, (), replaced)
+    marks = {
+        p: m for p, m in base.marks.items() if not any(p[: len(r)] == r for r in replaced)
+    }
+    marks.update(parsed.marks)
+    return Parsed(merged, marks, base.problems + parsed.problems)
+
+
+_FORM_KEYS = ("kind", "dist", "rule")
+
+
+def _form_changed(base: dict, child: dict) -> bool:
+    """True when ``child`` describes another kind of thing than ``base`` (replace, not merge)."""
+    if any(k in base and k in child and base[k] != child[k] for k in _FORM_KEYS):
+        return True
+    return ("file" in child and "generate" in base) or ("generate" in child and "file" in base)
+
+
+def deep_merge(base: object, child: object, path: Path = (), replaced: list[Path] | None = None) -> object:
+    """``child`` over ``base``: mappings merge key by key; anything else replaces.
+
+    A mapping whose ``kind``, ``dist`` or ``rule`` changes (or an emitters ``file`` replacing a
+    ``generate``) replaces the base mapping instead of merging into it. Paths replaced are
+    appended to ``replaced``.
+    """
+    if isinstance(base, dict) and isinstance(child, dict) and not _form_changed(base, child):
+        out = dict(base)
+        for k, v in child.items():
+            out[k] = deep_merge(base[k], v, path + (k,), replaced) if k in base else v
+        return out
+    if replaced is not None:
+        replaced.append(path)
+    return child
+
+
+def _rebase_emitters_file(data: dict, folder: str) -> None:
+    """Make ``emitters.file`` relative to the current folder instead of the scenario's."""
+    emitters = data.get("emitters")
+    if isinstance(emitters, dict) and isinstance(emitters.get("file"), str) and emitters["file"]:
+        emitters["file"] = os.path.normpath(os.path.join(folder, emitters["file"]))
