@@ -1,0 +1,326 @@
+"""Figures of a run: one function per figure, each taking DataFrames and returning a Figure.
+
+Figures are built with ``matplotlib.figure.Figure`` (the Agg canvas, no pyplot and no display),
+so they work headless and are freed when dropped. Column names are those of carbonsim.results.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib import dates as mdates
+from matplotlib import ticker
+from matplotlib.figure import Figure
+
+__all__ = ["price_path", "emissions_cap", "fulfillment", "sector_costs", "versus_least_cost",
+           "compare_years", "sector_bars", "run_figures", "save_png", "png_bytes", "FIGSIZE", "DPI"]
+
+FIGSIZE = (10.0, 5.6)  # inches; at DPI this is 1200 x 672 px, readable embedded at 100%
+DPI = 120
+_STYLE = {"font.size": 11, "axes.titlesize": 13, "axes.labelsize": 11, "legend.fontsize": 9.5}
+_BLUE, _ORANGE, _GREEN, _GREY, _RED = "#1f5fa8", "#e07b22", "#2e8b57", "#8c8c8c", "#b8323a"
+_CYCLE = ["#1f5fa8", "#e07b22", "#2e8b57", "#b8323a", "#7b4fa6", "#8c6d31", "#d45aa0", "#4a9bb5"]
+
+
+def _compact(x: float, _pos: object = None) -> str:
+    """Tick label with k / M / bn suffixes from 10,000 on: 1500 -> '1,500', 25000 -> '25k'."""
+    ax = abs(x)
+    for size, suffix in ((1e9, "bn"), (1e6, "M"), (1e4, "k")):
+        if ax >= size:
+            scaled = x / (size if size != 1e4 else 1e3)
+            return f"{scaled:.3g}{suffix}"
+    return f"{x:,.0f}" if float(x).is_integer() else f"{x:.3g}"
+
+
+def _figure(rows: int = 1, cols: int = 1, **kw) -> tuple[Figure, np.ndarray]:
+    import matplotlib as mpl
+
+    with mpl.rc_context(_STYLE):
+        fig = Figure(figsize=kw.pop("figsize", FIGSIZE), dpi=DPI, layout="constrained")
+        axes = fig.subplots(rows, cols, squeeze=False, **kw)
+    for ax in axes.flat:
+        ax.grid(True, axis="y", color="#dddddd", linewidth=0.8)
+        ax.set_axisbelow(True)
+        ax.spines[["top", "right"]].set_visible(False)
+        for label in (ax.title, ax.xaxis.label, ax.yaxis.label):
+            label.set_fontsize(_STYLE["axes.labelsize"])
+        ax.tick_params(labelsize=10)
+    return fig, axes
+
+
+def _empty_note(ax, text: str) -> None:
+    ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center", fontsize=12,
+            color=_GREY, bbox={"facecolor": "white", "edgecolor": _GREY, "boxstyle": "round"})
+
+
+def _year_axis(ax, years: np.ndarray) -> None:
+    ax.xaxis.set_major_locator(ticker.MaxNLocator(integer=True, nbins=min(len(years), 12)))
+    ax.xaxis.set_major_formatter(ticker.FormatStrFormatter("%d"))
+    if len(years):
+        ax.set_xlim(years.min() - 0.6, years.max() + 0.6)
+
+
+def price_path(prices: pd.DataFrame, summary: pd.DataFrame, auctions: pd.DataFrame | None = None,
+               currency: str = "EUR", title: str = "") -> Figure:
+    """Session prices with the daily-limit band and least-cost price; traded volume below.
+
+    Units: price in currency per t, volume in t. Sessions with no trade (NaN price) are skipped.
+    """
+    fig, axes = _figure(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1]})
+    ax, axv = axes[:, 0]
+    dates = pd.to_datetime(prices["date"])
+    band = prices["limit_high"].notna() & prices["limit_low"].notna()
+    if band.any():
+        ax.fill_between(dates, prices["limit_low"].where(band), prices["limit_high"].where(band),
+                        step="mid", color=_BLUE, alpha=0.13, linewidth=0, label="daily price limits")
+    traded = prices["price"].notna()
+    if traded.any():
+        ax.plot(dates[traded], prices.loc[traded, "price"], color=_BLUE, lw=1.3, marker=".",
+                ms=4 if traded.sum() < 300 else 0, label="session price")
+    else:
+        _empty_note(ax, "no trades in this run")
+    if auctions is not None and auctions["price"].notna().any():
+        sold = auctions["price"].notna()
+        ax.scatter(pd.to_datetime(auctions.loc[sold, "date"]), auctions.loc[sold, "price"],
+                   marker="^", s=45, color=_ORANGE, zorder=3, label="primary auction price")
+    lc = summary[["year", "least_cost_price"]].dropna()
+    if len(lc):
+        edges = pd.to_datetime([f"{y}-01-01" for y in [*lc["year"], lc["year"].iloc[-1] + 1]])
+        steps = np.append(lc["least_cost_price"].to_numpy(), lc["least_cost_price"].iloc[-1])
+        ax.step(edges, steps, where="post", color=_GREEN, lw=2, ls="--",
+                label="least-cost price (benchmark)")
+    ax.set_ylabel(f"price ({currency}/t)")
+    fig.suptitle(title or "Allowance price and traded volume", x=0.01, ha="left", fontsize=13)
+    ax.set_ylim(bottom=0)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncols=4, frameon=False,
+                  borderaxespad=0.2)
+    spacing = np.median(np.diff(dates.to_numpy()).astype("timedelta64[s]").astype(float)) / 86400 \
+        if len(dates) > 1 else 1.0
+    axv.bar(dates, prices["volume_t"], width=max(0.8 * spacing, 0.8), color=_GREY)
+    axv.set_ylabel("volume (t)")
+    axv.set_ylim(0, max(float(prices["volume_t"].max()) if len(prices) else 0.0, 0.0) * 1.05 or 1)
+    axv.yaxis.set_major_formatter(ticker.FuncFormatter(_compact))
+    axv.yaxis.set_major_locator(ticker.MaxNLocator(3, integer=True))
+    locator = mdates.AutoDateLocator(minticks=4, maxticks=10)
+    axv.xaxis.set_major_locator(locator)
+    axv.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    return fig
+
+
+def emissions_cap(summary: pd.DataFrame, title: str = "") -> Figure:
+    """Emissions (with abatement on top: BAU) against the cap, and the bank at each year's end.
+
+    Units: t CO2e a year; the bank in t held after the compliance deadline.
+    """
+    fig, axes = _figure()
+    ax = axes[0, 0]
+    years = summary["year"].to_numpy()
+    ax.bar(years, summary["emissions_t"], width=0.6, color=_BLUE, label="emissions")
+    ax.bar(years, summary["abatement_t"], bottom=summary["emissions_t"], width=0.6,
+           color=_BLUE, alpha=0.3, label="abatement (up to business as usual)")
+    cap = summary["cap_t"].where(np.isfinite(summary["cap_t"]))
+    if cap.notna().any():
+        ax.step(np.append(years - 0.5, years[-1] + 0.5), np.append(cap, cap.iloc[-1]),
+                where="post", color=_RED, lw=2.2, label="cap")
+    ax.plot(years, summary["bank_t"], color=_ORANGE, lw=2, marker="o", label="bank (end of year)")
+    if "least_cost_bank_t" in summary and summary["least_cost_bank_t"].notna().any():
+        ax.plot(years, summary["least_cost_bank_t"], color=_ORANGE, lw=1.5, ls="--", marker="x",
+                label="least-cost bank")
+    ax.set_ylabel("t CO2e a year (bank: t held)")
+    ax.yaxis.set_major_formatter(ticker.FuncFormatter(_compact))
+    ax.set_xlabel("compliance year")
+    _year_axis(ax, years)
+    ax.set_ylim(bottom=0)
+    ax.set_title(title or "Emissions against the cap, and the bank", loc="left")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncols=5, frameon=False)
+    return fig
+
+
+def fulfillment(summary: pd.DataFrame, title: str = "") -> Figure:
+    """Compliance fulfillment by year: share of emitters compliant and of the obligation met.
+
+    Units: percent (0-100).
+    """
+    fig, axes = _figure()
+    ax = axes[0, 0]
+    years = summary["year"].to_numpy()
+    width = 0.38
+    for offset, col, label, color in ((-width / 2, "fulfillment_entities", "emitters compliant", _BLUE),
+                                      (width / 2, "fulfillment_volume", "obligation surrendered", _GREEN)):
+        pct = 100 * summary[col].to_numpy(dtype=float)
+        bars = ax.bar(years + offset, pct, width=width, color=color, label=label)
+        if len(years) <= 12:
+            ax.bar_label(bars, labels=[_pct_label(v) for v in pct], padding=2, fontsize=9)
+    ax.axhline(100, color=_GREY, lw=1, ls=":")
+    ax.set_ylim(0, 115)
+    ax.yaxis.set_major_locator(ticker.FixedLocator([0, 20, 40, 60, 80, 100]))
+    ax.yaxis.set_major_formatter(ticker.PercentFormatter(100))
+    ax.set_ylabel("fulfillment (%)")
+    ax.set_xlabel("compliance year")
+    _year_axis(ax, years)
+    ax.set_title(title or "Compliance fulfillment by year", loc="left")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncols=2, frameon=False)
+    return fig
+
+
+def _pct_label(v: float) -> str:
+    """'100%' only when exactly met; otherwise one decimal, rounded down (99.96 -> '99.9%')."""
+    if not np.isfinite(v):
+        return "n/a"
+    return "100%" if v >= 100 else f"{np.floor(v * 10) / 10:.1f}%"
+
+
+def _by_sector_year(compliance: pd.DataFrame, values: pd.Series) -> pd.DataFrame:
+    """Sector x year table of ``values`` (indexed like compliance); years summed when many."""
+    table = values.groupby([compliance["sector"], compliance["year"]], sort=False).sum().unstack()
+    if table.shape[1] > 6:
+        table = table.sum(axis=1).to_frame("all years")
+    return table
+
+
+def _grouped_bars(ax, table: pd.DataFrame) -> None:
+    n = max(table.shape[1], 1)
+    width = 0.8 / n
+    x = np.arange(len(table))
+    for k, col in enumerate(table.columns):
+        ax.bar(x - 0.4 + width * (k + 0.5), table[col].fillna(0), width=width,
+               color=_CYCLE[k % len(_CYCLE)], label=str(col))
+    ax.set_xticks(x, [str(s) for s in table.index], rotation=0 if len(x) <= 6 else 30)
+    ax.yaxis.set_major_formatter(ticker.FuncFormatter(_compact))
+
+
+def sector_costs(compliance: pd.DataFrame, currency: str = "EUR", title: str = "") -> Figure:
+    """Abatement cost and net purchases (bought - sold) by sector, one bar per year.
+
+    Units: abatement cost in currency; net purchases in t (above zero: the sector bought).
+    """
+    fig, axes = _figure(1, 2, figsize=(FIGSIZE[0], FIGSIZE[1] + 0.4))
+    left, right = axes[0]
+    if compliance.empty:
+        for ax in (left, right):
+            _empty_note(ax, "no emitters")
+        return fig
+    cost = _by_sector_year(compliance, compliance["abatement_cost"])
+    net = _by_sector_year(compliance, compliance["bought_t"] - compliance["sold_t"])
+    _grouped_bars(left, cost)
+    left.set_ylabel(f"abatement cost ({currency})")
+    left.set_title("Abatement cost by sector", loc="left")
+    _grouped_bars(right, net)
+    right.axhline(0, color="black", lw=0.8)
+    right.set_ylabel("net purchases (t): bought − sold")
+    right.set_title("Net allowance purchases by sector", loc="left")
+    if not (net.to_numpy() != 0).any():
+        _empty_note(right, "no allowances changed hands")
+    handles, labels = left.get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 8),
+               frameon=False, title="compliance year" if len(labels) > 1 else None)
+    if title:
+        fig.suptitle(title, x=0.01, ha="left", fontsize=13)
+    return fig
+
+
+def versus_least_cost(summary: pd.DataFrame, currency: str = "EUR", title: str = "") -> Figure:
+    """Simulated against least-cost: price by year, and abatement cost with the efficiency.
+
+    Units: price in currency per t; cost in currency; efficiency = least-cost / simulated cost.
+    """
+    fig, axes = _figure(1, 2)
+    left, right = axes[0]
+    years = summary["year"].to_numpy()
+    left.plot(years, summary["price_mean"], color=_BLUE, marker="o", lw=2, label="simulated (mean)")
+    left.plot(years, summary["least_cost_price"], color=_GREEN, marker="s", lw=2, ls="--",
+              label="least cost")
+    if summary["price_mean"].isna().all():
+        _empty_note(left, "no trades in this run")
+    left.set_ylabel(f"price ({currency}/t)")
+    left.set_title("Allowance price", loc="left")
+    left.set_ylim(bottom=0)
+    width = 0.38
+    right.bar(years - width / 2, summary["abatement_cost"], width=width, color=_BLUE,
+              label="simulated")
+    bars = right.bar(years + width / 2, summary["least_cost_abatement_cost"], width=width,
+                     color=_GREEN, label="least cost")
+    if len(years) <= 8:
+        right.bar_label(bars, labels=[f"eff. {100 * e:.0f}%" if np.isfinite(e) else ""
+                                      for e in summary["efficiency"].to_numpy(dtype=float)],
+                        padding=2, fontsize=9)
+    right.set_ylabel(f"abatement cost ({currency})")
+    right.yaxis.set_major_formatter(ticker.FuncFormatter(_compact))
+    right.set_title("Abatement cost (efficiency = least cost / simulated)", loc="left")
+    right.margins(y=0.12)
+    for ax in (left, right):
+        _year_axis(ax, years)
+        ax.set_xlabel("compliance year")
+        ax.legend(loc="lower left", frameon=True, framealpha=0.9)
+    if title:
+        fig.suptitle(title, x=0.01, ha="left", fontsize=13)
+    return fig
+
+
+def compare_years(table: pd.DataFrame, columns: list[tuple[str, str]], title: str = "",
+                  percent: tuple[str, ...] = ()) -> Figure:
+    """One panel per (column, y label) of a comparison table: a line per scenario over the years.
+
+    Units: those of each column; columns named in ``percent`` (fractions) are shown as percent.
+    """
+    fig, axes = _figure(1, len(columns), figsize=(FIGSIZE[0], FIGSIZE[1] - 0.4))
+    years = table["year"].to_numpy()
+    for ax, (col, label) in zip(axes[0], columns):
+        for k, (name, rows) in enumerate(table.groupby("scenario", sort=False)):
+            values = rows[col] * (100 if col in percent else 1)
+            ax.plot(rows["year"], values, marker="o", lw=2, color=_CYCLE[k % len(_CYCLE)],
+                    label=str(name))
+        ax.set_ylabel(label)
+        ax.set_xlabel("compliance year")
+        ax.yaxis.set_major_formatter(ticker.PercentFormatter(100) if col in percent
+                                     else ticker.FuncFormatter(_compact))
+        _year_axis(ax, np.unique(years))
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 4), frameon=False)
+    if title:
+        fig.suptitle(title, x=0.01, ha="left", fontsize=13)
+    return fig
+
+
+def sector_bars(table: pd.DataFrame, ylabel: str, title: str = "") -> Figure:
+    """Grouped bars: one group per row of ``table`` (e.g. sectors), one bar per column (e.g. runs).
+
+    Units: those of the values, named by ``ylabel``.
+    """
+    fig, axes = _figure()
+    ax = axes[0, 0]
+    _grouped_bars(ax, table)
+    ax.axhline(0, color="black", lw=0.8)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title, loc="left")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncols=min(table.shape[1], 4),
+              frameon=False)
+    return fig
+
+
+def run_figures(result, currency: str = "EUR") -> dict[str, Figure]:
+    """All figures of a run, by file stem (``price_path`` -> plots/price_path.png)."""
+    return {
+        "price_path": price_path(result.prices, result.summary, result.auctions, currency),
+        "emissions_cap": emissions_cap(result.summary),
+        "fulfillment": fulfillment(result.summary),
+        "sector_costs": sector_costs(result.compliance, currency),
+        "versus_least_cost": versus_least_cost(result.summary, currency),
+    }
+
+
+def png_bytes(fig: Figure) -> bytes:
+    """The figure as PNG bytes at DPI."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=DPI, facecolor="white")
+    return buf.getvalue()
+
+
+def save_png(fig: Figure, path: Path) -> Path:
+    """Write the figure as a PNG at DPI. Raises OSError if the file cannot be written."""
+    Path(path).write_bytes(png_bytes(fig))
+    return Path(path)
