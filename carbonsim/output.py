@@ -1,0 +1,231 @@
+"""A run's folder: CSVs, trades.parquet, the resolved scenario, manifest.json, plots, report.html.
+
+Results are written atomically: everything goes into a hidden sibling folder (its name starts
+with '.'), which is renamed to the final name only once complete. A failed or interrupted write
+removes it; an existing folder is never overwritten or merged into.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import errno
+import hashlib
+import json
+import os
+import platform
+import secrets
+import shutil
+import sys
+from collections.abc import Iterator, Mapping, Sequence
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from carbonsim.errors import CarbonsimError
+
+__all__ = ["OutputExistsError", "TABLES", "default_out_dir", "atomic_folder", "resolved_scenario",
+           "manifest", "write_run", "run_and_write"]
+
+# Result attribute -> file name; trades go to Parquet (many rows, typed columns).
+TABLES = {"prices": "prices.csv", "auctions": "auctions.csv", "compliance": "compliance.csv",
+          "summary": "summary.csv", "msr": "msr.csv", "trades": "trades.parquet"}
+_PACKAGES = ("numpy", "pandas", "simpy", "pydantic", "matplotlib", "pyarrow", "PyYAML")
+
+
+class OutputExistsError(CarbonsimError):
+    """The output folder exists already: results are never overwritten (choose another --out)."""
+
+
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+
+
+def default_out_dir(name: str, root: str | os.PathLike = "results",
+                    now: dt.datetime | None = None) -> Path:
+    """``root/<name>/<UTC time to the second>``, with ``-2``, ``-3``... if that folder exists."""
+    stamp = (now or _utc_now()).astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H%M%SZ")
+    base = Path(root) / name / stamp
+    candidate, k = base, 1
+    while candidate.exists():
+        k += 1
+        candidate = base.with_name(f"{stamp}-{k}")
+    return candidate
+
+
+def _refuse_existing(out: Path) -> None:
+    if out.exists() or out.is_symlink():
+        raise OutputExistsError(f"output folder {out} already exists; results are never "
+                                "overwritten: choose another --out or remove it")
+
+
+@contextlib.contextmanager
+def atomic_folder(out_dir: str | os.PathLike) -> Iterator[Path]:
+    """Yield a hidden temporary folder beside ``out_dir``; rename it to ``out_dir`` on success.
+
+    On any exception (or KeyboardInterrupt) the temporary folder, and any parent folders this
+    call created, are removed and the exception propagates. Raises OutputExistsError if
+    ``out_dir`` exists (before or at the rename), OSError if the folder cannot be written.
+    """
+    out = Path(out_dir)
+    _refuse_existing(out)
+    created = [p for p in reversed(out.parents) if not p.exists()]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    while True:
+        tmp = out.parent / f".{out.name}.{secrets.token_hex(4)}.partial"
+        try:
+            tmp.mkdir()
+            break
+        except FileExistsError:
+            continue
+    try:
+        yield tmp
+        _refuse_existing(out)
+        try:
+            os.rename(tmp, out)  # atomic; fails on a non-empty existing folder
+        except OSError as exc:
+            if exc.errno in (errno.EEXIST, errno.ENOTEMPTY):
+                _refuse_existing(out)
+            raise
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        for parent in reversed(created):
+            with contextlib.suppress(OSError):
+                parent.rmdir()  # only if still empty
+        raise
+
+
+def _plain(value: object) -> object:
+    """YAML/JSON-safe copy: tuples to lists, numpy scalars to Python numbers, keys to str."""
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+def resolved_scenario(scenario: object) -> dict:
+    """The resolved scenario as a plain dict (a dict is taken as already resolved).
+
+    Uses carbonsim.scenario.scenario_dict for Scenario objects.
+    """
+    if isinstance(scenario, Mapping):
+        return _plain(scenario)  # type: ignore[return-value]
+    from carbonsim.scenario import scenario_dict
+
+    return _plain(scenario_dict(scenario))  # type: ignore[return-value]
+
+
+def _version(package: str) -> str | None:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        module = sys.modules.get(package.lower())
+        return getattr(module, "__version__", None)
+
+
+def manifest(result, scenario_yaml: bytes, started: dt.datetime | None = None,
+             command: Sequence[str] | None = None, files: Sequence[str] = ()) -> dict:
+    """The manifest of a run: versions, seed, sha256 of scenario.yaml, wall time (s), start (UTC).
+
+    ``started`` defaults to now minus the wall time.
+    """
+    from carbonsim import __version__
+
+    wall = float(result.wall_time_s)
+    started = started or (_utc_now() - dt.timedelta(seconds=round(wall)))
+    info = {"carbonsim": __version__, "python": platform.python_version()}
+    info.update({p.lower(): _version(p) for p in _PACKAGES})
+    name = getattr(result.scenario, "name", None)
+    if name is None and isinstance(result.scenario, Mapping):
+        name = result.scenario.get("name")
+    info.update({
+        "scenario": name, "seed": int(result.seed),
+        "scenario_sha256": hashlib.sha256(scenario_yaml).hexdigest(),
+        "wall_time_s": round(wall, 6),
+        "started_utc": started.astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z"),
+        "command": list(command) if command is not None else None,
+        "platform": platform.platform(), "files": list(files),
+    })
+    return info
+
+
+def _write_tables(result, folder: Path) -> list[str]:
+    names = []
+    for attr, filename in TABLES.items():
+        frame = getattr(result, attr)
+        if filename.endswith(".parquet"):
+            frame.to_parquet(folder / filename, index=False)
+        else:
+            frame.to_csv(folder / filename, index=False)
+        names.append(filename)
+    return names
+
+
+def _render_plots(result, currency: str) -> dict[str, bytes]:
+    from carbonsim import plots
+
+    return {name: plots.png_bytes(fig) for name, fig in plots.run_figures(result, currency).items()}
+
+
+def write_run(result, out_dir: str | os.PathLike | None = None, *, root: str | os.PathLike = "results",
+              command: Sequence[str] | None = None, started: dt.datetime | None = None) -> Path:
+    """Write a run's files into ``out_dir`` (default: ``root/<scenario>/<UTC time>``); return it.
+
+    Raises OutputExistsError if ``out_dir`` exists, OSError if writing fails; either way no
+    folder is left at ``out_dir``.
+    """
+    from carbonsim import report
+
+    settings = resolved_scenario(result.scenario)
+    scenario_yaml = yaml.safe_dump(settings, sort_keys=False, allow_unicode=True).encode("utf-8")
+    out = Path(out_dir) if out_dir is not None else default_out_dir(settings.get("name", "run"), root)
+    figures = _render_plots(result, str(settings.get("currency", "")))
+    with atomic_folder(out) as tmp:
+        files = _write_tables(result, tmp)
+        (tmp / "scenario.yaml").write_bytes(scenario_yaml)
+        (tmp / "plots").mkdir()
+        for name, png in figures.items():
+            (tmp / "plots" / f"{name}.png").write_bytes(png)
+        files += ["scenario.yaml", *(f"plots/{n}.png" for n in figures), "manifest.json"]
+        info = manifest(result, scenario_yaml, started, command, files + ["report.html"])
+        (tmp / "manifest.json").write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
+        meta = {"seed": info["seed"], "wall time": f"{info['wall_time_s']:.2f} s",
+                "started": info["started_utc"], "carbonsim": info["carbonsim"]}
+        page = report.run_page(result, settings, figures, meta, files)
+        (tmp / "report.html").write_text(page, encoding="utf-8")
+    return out
+
+
+def _load(path: str | os.PathLike):
+    from carbonsim.scenario import load_scenario
+
+    return load_scenario(path)
+
+
+def _simulate(scenario, seed: int | None):
+    from carbonsim.engine import run
+
+    return run(scenario, seed=seed)
+
+
+def run_and_write(scenario, seed: int | None = None, out_dir: str | os.PathLike | None = None, *,
+                  root: str | os.PathLike = "results", command: Sequence[str] | None = None):
+    """Load (if a path), run and write one scenario; return ``(result, folder)``.
+
+    Raises ScenarioError for a bad scenario, OutputExistsError if ``out_dir`` exists (checked
+    before the run too), CarbonsimError if the run fails, OSError if writing fails.
+    """
+    if isinstance(scenario, (str, os.PathLike)):
+        scenario = _load(scenario)
+    if out_dir is not None:
+        _refuse_existing(Path(out_dir))
+    started = _utc_now()
+    result = _simulate(scenario, seed)
+    return result, write_run(result, out_dir, root=root, command=command, started=started)

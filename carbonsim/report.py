@@ -1,0 +1,351 @@
+"""report.html: one self-contained page per run (or per comparison), viewable offline.
+
+Plots are embedded as base64 PNG; there is no script and no external URL. Every string that
+comes from the user (scenario name, description, sector names, ids, settings) is escaped.
+The headline table has ``id="headline"`` and each cell a ``data-col`` naming its summary column,
+so tests (and scrapers) can find the numbers.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import math
+from collections.abc import Mapping, Sequence
+
+import pandas as pd
+
+__all__ = ["HEADLINE", "format_value", "headline_rows", "settings_rows", "sector_table",
+           "run_page", "compare_page"]
+
+# (summary column, label, unit ('{cur}' is the currency), kind of number)
+HEADLINE: list[tuple[str, str, str, str]] = [
+    ("year", "year", "", "year"),
+    ("price_mean", "price mean", "{cur}/t", "price"),
+    ("price_close", "price close", "{cur}/t", "price"),
+    ("least_cost_price", "least-cost price", "{cur}/t", "price"),
+    ("volume_t", "volume traded", "t", "amount"),
+    ("fulfillment_entities", "emitters compliant", "%", "pct"),
+    ("fulfillment_volume", "obligation met", "%", "pct"),
+    ("abatement_cost", "abatement cost", "{cur}", "amount"),
+    ("efficiency", "efficiency", "%", "pct"),
+    ("penalties", "penalties", "{cur}", "amount"),
+]
+
+_CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;margin:0;
+ color:#1d1d1f;background:#fafafa}
+main{max-width:1180px;margin:0 auto;padding:24px 28px 48px}
+h1{font-size:1.7rem;margin:0 0 4px} h2{font-size:1.2rem;margin:32px 0 10px;
+ border-bottom:2px solid #1f5fa8;padding-bottom:4px}
+p.desc{font-size:1.05rem;margin:4px 0 8px;color:#333} p.meta{color:#666;font-size:.9rem;margin:0}
+table{border-collapse:collapse;background:#fff;font-size:.92rem;margin:4px 0}
+th,td{padding:5px 10px;border-bottom:1px solid #e3e3e3;text-align:right;vertical-align:top}
+th{background:#eef3fa;font-weight:600} td.l,th.l{text-align:left}
+th small{display:block;font-weight:400;color:#555}
+tr.diff td{background:#fff8e6}
+figure{margin:18px 0;background:#fff;border:1px solid #e3e3e3;padding:8px}
+figure img{width:100%;height:auto;display:block} figcaption{color:#555;font-size:.9rem;margin-top:4px}
+.note{color:#666;font-size:.88rem} ul.files{columns:3;font-size:.9rem}
+"""
+
+
+def format_value(value: object, kind: str) -> str:
+    """Display text of one number: kind is 'year', 'price' (2 decimals), 'amount' (integer with
+    thousands separators), 'pct' (a fraction shown as percent, 1 decimal) or 'text'.
+
+    NaN and None show as 'n/a'.
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return "n/a"
+    if kind == "text":
+        return str(value)
+    number = float(value)
+    if math.isnan(number):
+        return "n/a"
+    if math.isinf(number):
+        return "∞" if number > 0 else "-∞"
+    if kind == "year":
+        return str(int(number))
+    if kind == "price":
+        return f"{number:,.2f}"
+    if kind == "pct":
+        return f"{100 * number:.1f}"
+    return f"{number:,.0f}" if abs(number) >= 100 or number.is_integer() else f"{number:,.2f}"
+
+
+def headline_rows(summary: pd.DataFrame) -> list[dict[str, str]]:
+    """The headline table as display strings: one dict (column -> text) per compliance year."""
+    return [{col: format_value(row[col], kind) for col, _, _, kind in HEADLINE}
+            for row in summary.to_dict("records")]
+
+
+def _num(value: object, unit: str = "") -> str:
+    if isinstance(value, bool) or value is None:
+        return _inline(value)
+    if isinstance(value, (int, float)):
+        text = f"{value:,.6g}" if abs(value) < 1e6 else f"{value:.4g}"
+        return f"{text} {unit}".strip()
+    return f"{_inline(value)} {unit}".strip()
+
+
+def _pct(value: object) -> str:
+    return f"{100 * float(value):g}%" if isinstance(value, (int, float)) else _inline(value)
+
+
+def _inline(value: object) -> str:
+    """A compact one-line text of a settings value (mappings as 'key: value, ...')."""
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, Mapping):
+        return ", ".join(f"{k}: {_inline(v)}" for k, v in value.items() if v is not None) or "none"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_inline(v) for v in value)
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def _cap_text(cap: object) -> str:
+    if cap is None:
+        return "no absolute cap"
+    if isinstance(cap, Mapping):
+        return (f"{_num(cap.get('start'), 't')} in the first year, reduced each year by "
+                f"{_pct(cap.get('annual_reduction'))} of it")
+    if isinstance(cap, (list, tuple)):
+        return f"{_inline(list(cap))} t (one per year)"
+    return f"{_num(cap, 't')} a year"
+
+
+def settings_rows(settings: Mapping, compliance: pd.DataFrame | None = None) -> list[tuple[str, str]]:
+    """The scenario's key settings as (label, text) rows, from the resolved scenario dict."""
+    cur = settings.get("currency", "")
+    start, years = settings.get("start_year"), settings.get("years")
+    rows: list[tuple[str, str]] = []
+    if isinstance(start, int) and isinstance(years, int):
+        rows.append(("years", f"{start}–{start + years - 1} ({years} compliance year"
+                              f"{'s' if years != 1 else ''})"))
+    rows += [("currency", _inline(cur)), ("seed (scenario)", _inline(settings.get("seed"))),
+             ("cap", _cap_text(settings.get("cap")))]
+    if compliance is not None and len(compliance):
+        counts = compliance.drop_duplicates("id")["sector"].value_counts(sort=False)
+        rows.append(("emitters", f"{int(counts.sum())}: " + ", ".join(
+            f"{sector} {n}" for sector, n in counts.items())))
+    allocation = dict(settings.get("allocation") or {})
+    share = allocation.pop("auction_share", None)
+    allocation.pop("correction", None)
+    for sector, entry in allocation.items():
+        entry = dict(entry) if isinstance(entry, Mapping) else {"rule": entry}
+        rule = entry.pop("rule", "?")
+        params = _inline(entry)
+        rows.append((f"allocation: {sector}", f"{rule}" + (f" ({params})" if entry else "")))
+    if share is not None:
+        rows.append(("auctioned share of the cap", _pct(share)))
+    if settings.get("auctions"):
+        rows.append(("primary auctions", _inline(settings["auctions"])))
+    market = settings.get("market") or {}
+    limit = market.get("daily_limit")
+    rows.append(("market", f"{_inline(market.get('mechanism'))}; tick {_num(market.get('tick'), cur)}"
+                           f"; daily limit {'±' + _pct(limit) if limit else 'none'}"))
+    comp = settings.get("compliance") or {}
+    rows.append(("penalty", f"{_num(comp.get('penalty_per_t'), cur + '/t')} of shortfall"
+                            + (f", fixed fine {_num(comp['fixed_fine'], cur)}"
+                               if comp.get("fixed_fine") else "")
+                            + ("; shortfall made good next year" if comp.get("make_good") else "")))
+    rows.append(("banking", "allowed" if comp.get("banking", True) else "not allowed"))
+    if comp.get("borrowing"):
+        rows.append(("borrowing", f"up to {_pct(comp['borrowing'])} of the obligation"))
+    rows.append(("offsets", _inline(comp.get("offsets"))))
+    behaviour = settings.get("behaviour") or {}
+    rows.append(("expectations", f"{_inline(behaviour.get('expectations', 'myopic'))}, discount rate "
+                                 f"{_pct(behaviour.get('discount_rate', 0.05))} a year"))
+    reserves = {k: v for k, v in (settings.get("reserves") or {}).items() if v is not None}
+    rows.append(("reserves", _inline(reserves) if reserves else "none"))
+    return rows
+
+
+def sector_table(compliance: pd.DataFrame) -> pd.DataFrame:
+    """Who pays, by sector over the whole run: emitters, emissions (t), abatement cost, net spend
+    on allowances, penalties and their total (currency)."""
+    by = compliance.groupby("sector", sort=False)
+    table = pd.DataFrame({
+        "emitters": by["id"].nunique(), "emissions_t": by["emissions_t"].sum(),
+        "abatement_cost": by["abatement_cost"].sum(), "net_spend": by["net_spend"].sum(),
+        "penalty": by["penalty"].sum(),
+    })
+    table["total_cost"] = table["abatement_cost"] + table["net_spend"] + table["penalty"]
+    return table
+
+
+def _e(value: object) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def _img(png: bytes, alt: str) -> str:
+    data = base64.b64encode(png).decode("ascii")
+    return f'<figure><img alt="{_e(alt)}" src="data:image/png;base64,{data}"><figcaption>{_e(alt)}</figcaption></figure>'
+
+
+def _headline_html(summary: pd.DataFrame, currency: str, table_id: str = "headline") -> str:
+    head = "".join(f'<th data-col="{col}">{_e(label)}<small>{_e(unit.format(cur=currency))}</small></th>'
+                   for col, label, unit, _ in HEADLINE)
+    body = "".join("<tr>" + "".join(f'<td data-col="{col}">{_e(row[col])}</td>'
+                                    for col, *_ in HEADLINE) + "</tr>"
+                   for row in headline_rows(summary))
+    return f'<table id="{_e(table_id)}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def _rows_html(rows: Sequence[tuple[str, str]], table_id: str) -> str:
+    body = "".join(f'<tr><th class="l">{_e(k)}</th><td class="l">{_e(v)}</td></tr>' for k, v in rows)
+    return f'<table id="{table_id}">{body}</table>'
+
+
+def _frame_html(frame: pd.DataFrame, table_id: str, kinds: Mapping[str, str],
+                index_label: str = "", labels: Mapping[str, str] | None = None) -> str:
+    cols = list(frame.columns)
+    head = (f'<th class="l">{_e(index_label)}</th>' if index_label else "") + "".join(
+        f"<th>{_e((labels or {}).get(c, c))}</th>" for c in cols)
+    body = ""
+    for key, row in frame.iterrows():
+        cells = "".join(f'<td data-col="{_e(c)}">{_e(format_value(row[c], kinds.get(c, "amount")))}</td>'
+                        for c in cols)
+        body += (f'<tr><th class="l">{_e(key)}</th>' if index_label else "<tr>") + cells + "</tr>"
+    return f'<table id="{table_id}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def _page(title: str, body: str) -> str:
+    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>{_e(title)}</title><style>{_CSS}</style></head>"
+            f"<body><main>{body}</main></body></html>\n")
+
+
+_CAPTIONS = {
+    "price_path": "Allowance price per session with the daily price-limit band, primary auction "
+                  "prices and the least-cost price; traded volume below.",
+    "emissions_cap": "Emissions and abatement against the cap; the bank held after each deadline.",
+    "fulfillment": "Share of emitters fully compliant, and share of the obligation surrendered.",
+    "sector_costs": "Abatement cost and net allowance purchases by sector.",
+    "versus_least_cost": "Simulated price and abatement cost against the least-cost benchmark.",
+}
+
+
+def run_page(result, settings: Mapping, figures: Mapping[str, bytes],
+             meta: Mapping[str, object] | None = None, files: Sequence[str] = ()) -> str:
+    """The HTML text of one run's report: headline table, key settings, who pays, the plots.
+
+    ``settings`` is the resolved scenario dict; ``figures`` maps a plot name to PNG bytes;
+    ``meta`` adds lines such as the seed and wall time; ``files`` lists the run's files.
+    """
+    cur = str(settings.get("currency", ""))
+    name = str(settings.get("name", "run"))
+    meta_text = " · ".join(f"{k}: {v}" for k, v in (meta or {}).items())
+    sectors = sector_table(result.compliance)
+    body = (f"<h1>{_e(name)}</h1>"
+            + (f'<p class="desc">{_e(settings["description"])}</p>' if settings.get("description") else "")
+            + f'<p class="meta">{_e(meta_text)}</p>'
+            + f"<h2>Headline numbers by compliance year</h2>{_headline_html(result.summary, cur)}"
+            + '<p class="note">Efficiency = least-cost abatement cost / simulated abatement cost. '
+              "Prices n/a: nothing traded that year.</p>"
+            + f"<h2>Key settings</h2>{_rows_html(settings_rows(settings, result.compliance), 'settings')}"
+            + f"<h2>Who pays, by sector (all years, {_e(cur)})</h2>"
+            + _frame_html(sectors, "sectors", {"emitters": "amount"}, index_label="sector",
+                          labels={"emissions_t": "emissions (t)", "abatement_cost": "abatement cost",
+                                  "net_spend": "net spend", "penalty": "penalties",
+                                  "total_cost": "total cost"})
+            + '<p class="note">Net spend = cash paid for allowances minus cash received for them; '
+              "total cost = abatement cost + net spend + penalties.</p>"
+            + "<h2>Plots</h2>"
+            + "".join(_img(png, _CAPTIONS.get(k, k)) for k, png in figures.items()))
+    if files:
+        body += "<h2>Files</h2><ul class=\"files\">" + "".join(
+            f'<li><a href="{_e(f)}">{_e(f)}</a></li>' for f in files) + "</ul>"
+    return _page(f"carbonsim: {name}", body)
+
+
+def _totals(result) -> dict[str, float]:
+    s = result.summary
+    sim, lc = s["abatement_cost"].sum(), s["least_cost_abatement_cost"].sum()
+    return {
+        "price_mean": s["price_mean"].mean(), "least_cost_price": s["least_cost_price"].mean(),
+        "volume_t": s["volume_t"].sum(), "emissions_t": s["emissions_t"].sum(),
+        "fulfillment_entities": s["fulfillment_entities"].mean(),
+        "fulfillment_volume": s["fulfillment_volume"].mean(),
+        "abatement_cost": sim, "least_cost_abatement_cost": lc,
+        "efficiency": lc / sim if sim > 0 else float("nan"), "penalties": s["penalties"].sum(),
+    }
+
+
+_TOTAL_LABELS = {
+    "price_mean": ("mean price", "price"), "least_cost_price": ("mean least-cost price", "price"),
+    "volume_t": ("volume traded (t)", "amount"), "emissions_t": ("emissions (t)", "amount"),
+    "fulfillment_entities": ("emitters compliant (%, mean)", "pct"),
+    "fulfillment_volume": ("obligation met (%, mean)", "pct"),
+    "abatement_cost": ("abatement cost", "amount"),
+    "least_cost_abatement_cost": ("least-cost abatement cost", "amount"),
+    "efficiency": ("efficiency (%)", "pct"), "penalties": ("penalties", "amount"),
+}
+
+
+def _kind(column: str) -> str:
+    """How to show a comparison-table column (see format_value)."""
+    if column in ("scenario",):
+        return "text"
+    if column == "year":
+        return "year"
+    if column.startswith(("fulfillment", "efficiency")):
+        return "pct"
+    return "price" if "price" in column else "amount"
+
+
+def compare_page(runs: Sequence[tuple[str, object, Mapping]], figures: Mapping[str, bytes],
+                 table: pd.DataFrame | None = None) -> str:
+    """The HTML text comparing runs side by side: totals, settings, who pays, plots, per year.
+
+    ``runs`` holds (name, Result, resolved scenario dict) triples; ``table`` is the comparison
+    table of carbonsim.compare (shown per year when given).
+    """
+    names = [n for n, _, _ in runs]
+    head = '<th class="l"></th>' + "".join(f"<th>{_e(n)}</th>" for n in names)
+
+    def side_by_side(rows: list[tuple[str, list[str]]], table_id: str) -> str:
+        body = "".join(
+            f'<tr{" class=diff" if len(set(v)) > 1 and table_id == "settings" else ""}>'
+            f'<th class="l">{_e(k)}</th>' + "".join(f'<td class="l">{_e(x)}</td>' for x in v) + "</tr>"
+            for k, v in rows)
+        return f'<table id="{table_id}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+    totals = [_totals(r) for _, r, _ in runs]
+    total_rows = [(label, [format_value(t[key], kind) for t in totals])
+                  for key, (label, kind) in _TOTAL_LABELS.items()]
+    labels: dict[str, list[str]] = {}
+    for k, (_, r, s) in enumerate(runs):
+        for label, text in settings_rows(s, r.compliance):
+            labels.setdefault(label, [""] * len(runs))[k] = text
+    who = []
+    sectors = [sector_table(r.compliance) for _, r, _ in runs]
+    for sector in dict.fromkeys(x for t in sectors for x in t.index):
+        for col, label in (("abatement_cost", "abatement cost"), ("net_spend", "net spend"),
+                           ("penalty", "penalties"), ("total_cost", "total")):
+            who.append((f"{sector}: {label}", [format_value(t[col].get(sector), "amount")
+                                              for t in sectors]))
+    cur = str(runs[0][2].get("currency", "")) if runs else ""
+    body = (f"<h1>Comparison: {_e(' vs '.join(names))}</h1>"
+            + f'<p class="meta">{len(runs)} runs; all amounts in {_e(cur)}.</p>'
+            + "<h2>Totals over all years</h2>" + side_by_side(total_rows, "totals")
+            + "<h2>Who pays, by sector (all years)</h2>" + side_by_side(who, "who-pays")
+            + '<p class="note">net spend = cash paid for allowances minus cash received; '
+              "total = abatement cost + net spend + penalties.</p>"
+            + "<h2>Key settings</h2>" + side_by_side(list(labels.items()), "settings")
+            + '<p class="note">Highlighted rows differ between the runs.</p>'
+            + "<h2>Plots</h2>" + "".join(_img(png, k.replace("_", " ")) for k, png in figures.items()))
+    for name, result, settings in runs:
+        body += (f"<h2>Headline numbers: {_e(name)}</h2>"
+                 + _headline_html(result.summary, str(settings.get("currency", "")),
+                                  f"headline-{name}"))
+    if table is not None:
+        kinds = {c: _kind(c) for c in table.columns}
+        body += f"<h2>Per year</h2>{_frame_html(table, 'per-year', kinds)}"
+    return _page("carbonsim comparison: " + ", ".join(names), body)

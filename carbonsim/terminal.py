@@ -1,0 +1,119 @@
+"""What the terminal shows: a compact headline table and a progress bar (rich on a TTY).
+
+When the output is not a terminal (a pipe, a file, a CI log) both fall back to plain text:
+the table as aligned columns, the progress as a line now and then, never escape codes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Iterator
+
+import pandas as pd
+from rich import box
+from rich.console import Console
+from rich.progress import (
+    BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from carbonsim.report import HEADLINE, headline_rows
+
+__all__ = ["headline_table", "print_headline", "Tracker", "progress"]
+
+# Short terminal labels (the report uses the longer ones of report.HEADLINE).
+_SHORT = {"year": "year", "price_mean": "price", "price_close": "close",
+          "least_cost_price": "least-cost", "volume_t": "volume", "fulfillment_entities": "compliant",
+          "fulfillment_volume": "met", "abatement_cost": "abatement", "efficiency": "efficiency",
+          "penalties": "penalties"}
+
+
+def _headers(currency: str) -> list[tuple[str, str]]:
+    return [(_SHORT[col], unit.format(cur=currency)) for col, _, unit, _ in HEADLINE]
+
+
+def headline_table(summary: pd.DataFrame, currency: str = "", title: str | None = None) -> Table:
+    """A rich Table of the headline numbers, one row per compliance year (units in the header)."""
+    table = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False)
+    for label, unit in _headers(currency):
+        table.add_column(f"{label}\n{unit}" if unit else label, justify="right")
+    for row in headline_rows(summary):
+        table.add_row(*(row[col] for col, *_ in HEADLINE))
+    return table
+
+
+def _plain_table(summary: pd.DataFrame, currency: str, title: str | None) -> str:
+    heads = _headers(currency)
+    rows = [[row[col] for col, *_ in HEADLINE] for row in headline_rows(summary)]
+    widths = [max(len(h), len(u), *(len(r[k]) for r in rows)) for k, (h, u) in enumerate(heads)]
+    lines = [title] if title else []
+    lines.append("  ".join(h.rjust(w) for (h, _), w in zip(heads, widths)))
+    lines.append("  ".join(u.rjust(w) for (_, u), w in zip(heads, widths)))
+    lines += ["  ".join(v.rjust(w) for v, w in zip(r, widths)) for r in rows]
+    return "\n".join(lines)
+
+
+def print_headline(summary: pd.DataFrame, currency: str = "", title: str | None = None,
+                   console: Console | None = None) -> None:
+    """Print the headline table: rich on a terminal, plain aligned text otherwise."""
+    console = console or Console()
+    if console.is_terminal:
+        console.print(headline_table(summary, currency, title))
+    else:
+        console.file.write(_plain_table(summary, currency, title) + "\n")
+        console.file.flush()
+
+
+class Tracker:
+    """Counts finished runs for a progress display: ``advance()`` or ``advance(failed=True)``."""
+
+    def __init__(self, total: int | None, progress: Progress | None, task: object,
+                 console: Console, description: str) -> None:
+        self.total, self.done, self.failed = total, 0, 0
+        self._progress, self._task, self._console = progress, task, console
+        self._description, self._last = description, 0.0
+
+    @property
+    def remaining(self) -> int | None:
+        """Runs not finished yet (None when the total is unknown)."""
+        return None if self.total is None else self.total - self.done - self.failed
+
+    def advance(self, failed: bool = False) -> None:
+        """Record one finished run (``failed=True`` if it failed)."""
+        if failed:
+            self.failed += 1
+        else:
+            self.done += 1
+        if self._progress is not None:
+            self._progress.update(self._task, advance=1, failed=self.failed)
+            return
+        now = time.monotonic()
+        if self.total is not None and (now - self._last >= 5.0 or self.remaining == 0):
+            self._last = now
+            self._console.file.write(f"{self._description}: {self.done} done, {self.failed} "
+                                     f"failed, {self.remaining} remaining\n")
+            self._console.file.flush()
+
+
+@contextlib.contextmanager
+def progress(description: str, total: int | None = None,
+             console: Console | None = None) -> Iterator[Tracker]:
+    """A progress bar on stderr for ``total`` runs (None: an open-ended bar with elapsed time).
+
+    On a terminal, a rich bar with runs done, failed and time remaining; otherwise a plain line
+    at most every 5 s (and at the end) when the total is known, nothing when it is not.
+    """
+    console = console or Console(stderr=True)
+    if not console.is_terminal:
+        yield Tracker(total, None, None, console, description)
+        return
+    columns = [SpinnerColumn(), TextColumn("{task.description}"), BarColumn()]
+    if total is not None:
+        columns += [MofNCompleteColumn(), TextColumn("failed {task.fields[failed]}"),
+                    TimeRemainingColumn()]
+    columns.append(TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task(description, total=total, failed=0)
+        yield Tracker(total, bar, task, console, description)

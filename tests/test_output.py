@@ -1,0 +1,189 @@
+"""Tests of a run's folder (carbonsim.output): its files and columns, the manifest, and the
+atomic write: a failed or interrupted write leaves nothing, an existing folder is never touched."""
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+
+import pandas as pd
+import pytest
+import yaml
+
+from _fake_results import TEXTBOOK, fake_result, fake_simulate
+from carbonsim import output, report
+from carbonsim.results import (
+    AUCTION_COLUMNS, COMPLIANCE_COLUMNS, PRICE_COLUMNS, SUMMARY_COLUMNS, TRADE_COLUMNS,
+)
+from carbonsim.scenario import ScenarioError, load_scenario
+
+EXPECTED = {"prices.csv", "auctions.csv", "compliance.csv", "summary.csv", "msr.csv",
+            "trades.parquet", "scenario.yaml", "manifest.json", "report.html", "plots"}
+
+
+def _visible(folder):
+    return sorted(p.name for p in folder.iterdir())
+
+
+def _everything(folder):
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
+
+
+def test_write_run_files_and_columns(tmp_path):
+    r = fake_result()
+    folder = output.write_run(r, tmp_path / "run")
+    assert folder == tmp_path / "run"
+    assert set(_visible(folder)) == EXPECTED
+    assert _visible(tmp_path) == ["run"]  # no temporary folder left beside it
+    for name, cols in (("prices", PRICE_COLUMNS), ("auctions", AUCTION_COLUMNS),
+                       ("compliance", COMPLIANCE_COLUMNS), ("summary", SUMMARY_COLUMNS)):
+        frame = pd.read_csv(folder / f"{name}.csv")
+        assert list(frame.columns) == cols, name
+        assert len(frame) == len(getattr(r, name)), name
+    summary = pd.read_csv(folder / "summary.csv")
+    pd.testing.assert_frame_equal(summary, r.summary, check_dtype=False)
+    trades = pd.read_parquet(folder / "trades.parquet")
+    assert list(trades.columns) == TRADE_COLUMNS and len(trades) == len(r.trades)
+    assert sorted(p.name for p in (folder / "plots").iterdir()) == [
+        "emissions_cap.png", "fulfillment.png", "price_path.png", "sector_costs.png",
+        "versus_least_cost.png"]
+    assert pd.read_csv(folder / "prices.csv")["date"][0] == "2021-01-01"
+
+
+def test_manifest(tmp_path):
+    r = fake_result()
+    start = dt.datetime(2024, 5, 1, 12, 0, 0, tzinfo=dt.timezone.utc)
+    folder = output.write_run(r, tmp_path / "run", command=["carbonsim", "run", "x.yaml"],
+                              started=start)
+    m = json.loads((folder / "manifest.json").read_text())
+    for key in ("carbonsim", "python", "numpy", "pandas", "simpy", "pydantic"):
+        assert m[key], key
+    assert m["seed"] == 7 and m["scenario"] == "fake"
+    assert m["wall_time_s"] == 1.25
+    assert m["started_utc"] == "2024-05-01T12:00:00Z"
+    assert m["command"] == ["carbonsim", "run", "x.yaml"]
+    assert m["scenario_sha256"] == hashlib.sha256((folder / "scenario.yaml").read_bytes()).hexdigest()
+    assert "report.html" in m["files"] and "plots/price_path.png" in m["files"]
+
+
+def test_scenario_yaml_is_the_resolved_scenario_and_loads_back(tmp_path):
+    src = tmp_path / "s.yaml"
+    src.write_text(TEXTBOOK)
+    scenario = load_scenario(src)
+    folder = output.write_run(fake_simulate(scenario), tmp_path / "run")
+    data = yaml.safe_load((folder / "scenario.yaml").read_text())
+    assert data["name"] == "textbook-two-firms" and data["cap"] == 140
+    assert data["behaviour"]["discount_rate"] == 0.05  # a default, filled in
+    assert load_scenario(folder / "scenario.yaml") == scenario
+
+
+def test_same_scenario_same_hash(tmp_path):
+    a = output.write_run(fake_result(), tmp_path / "a")
+    b = output.write_run(fake_result(), tmp_path / "b")
+    ha, hb = (json.loads((f / "manifest.json").read_text())["scenario_sha256"] for f in (a, b))
+    assert ha == hb
+
+
+def test_existing_folder_is_never_overwritten(tmp_path):
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "keep.txt").write_text("mine")
+    with pytest.raises(output.OutputExistsError, match="already exists"):
+        output.write_run(fake_result(), out)
+    assert _everything(tmp_path) == ["run", "run/keep.txt"]
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(output.OutputExistsError):
+        output.write_run(fake_result(), empty)
+    assert list(empty.iterdir()) == []
+
+
+def test_folder_appearing_during_the_write_is_not_overwritten(tmp_path, monkeypatch):
+    out = tmp_path / "run"
+    real = report.run_page
+
+    def racing(*args, **kw):  # another process creates the folder while we write
+        out.mkdir()
+        (out / "theirs.txt").write_text("theirs")
+        return real(*args, **kw)
+
+    monkeypatch.setattr(report, "run_page", racing)
+    with pytest.raises(output.OutputExistsError):
+        output.write_run(fake_result(), out)
+    assert _everything(tmp_path) == ["run", "run/theirs.txt"]
+
+
+@pytest.mark.parametrize("error", [OSError("disk full"), KeyboardInterrupt()])
+def test_failed_or_interrupted_write_leaves_nothing(tmp_path, monkeypatch, error):
+    def broken(*args, **kw):
+        raise error
+
+    monkeypatch.setattr(report, "run_page", broken)  # the last file written
+    out = tmp_path / "results" / "fake" / "stamp"
+    with pytest.raises(type(error)):
+        output.write_run(fake_result(), out)
+    assert _everything(tmp_path) == []  # no folder, no hidden temp, no parents it created
+
+
+def test_failure_in_a_table_writer_leaves_nothing(tmp_path, monkeypatch):
+    def broken(self, *args, **kw):
+        raise OSError("no space left on device")
+
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", broken)
+    (tmp_path / "results").mkdir()
+    with pytest.raises(OSError, match="no space"):
+        output.write_run(fake_result(), root=tmp_path / "results")
+    assert _everything(tmp_path) == ["results"]  # the folder that was there stays
+
+
+def test_default_out_dir_and_suffix(tmp_path):
+    now = dt.datetime(2024, 5, 1, 12, 30, 5, tzinfo=dt.timezone.utc)
+    first = output.default_out_dir("demo", tmp_path, now)
+    assert first == tmp_path / "demo" / "2024-05-01T123005Z"
+    first.mkdir(parents=True)
+    second = output.default_out_dir("demo", tmp_path, now)
+    assert second.name == "2024-05-01T123005Z-2"
+    second.mkdir()
+    assert output.default_out_dir("demo", tmp_path, now).name == "2024-05-01T123005Z-3"
+
+
+def test_write_run_default_folder(tmp_path):
+    folder = output.write_run(fake_result(name="demo"), root=tmp_path / "results")
+    assert folder.parent == tmp_path / "results" / "demo"
+    assert folder.name.endswith("Z") and (folder / "report.html").is_file()
+
+
+def test_run_and_write_refuses_existing_out_before_running(tmp_path, monkeypatch):
+    ran = []
+    monkeypatch.setattr(output, "_simulate", lambda s, seed: ran.append(s) or fake_simulate(s, seed))
+    src = tmp_path / "s.yaml"
+    src.write_text(TEXTBOOK)
+    (tmp_path / "out").mkdir()
+    with pytest.raises(output.OutputExistsError):
+        output.run_and_write(src, out_dir=tmp_path / "out")
+    assert ran == []
+    result, folder = output.run_and_write(src, seed=3, out_dir=tmp_path / "new")
+    assert result.seed == 3 and json.loads((folder / "manifest.json").read_text())["seed"] == 3
+
+
+def test_run_and_write_bad_scenario_writes_nothing(tmp_path):
+    src = tmp_path / "bad.yaml"
+    src.write_text(TEXTBOOK.replace("cap: 140", "cap: -5"))
+    with pytest.raises(ScenarioError):
+        output.run_and_write(src, root=tmp_path / "results")
+    assert not (tmp_path / "results").exists()
+
+
+def test_resolved_scenario_makes_plain_data():
+    data = output.resolved_scenario({"a": (1, 2), "b": {"c": (3,)}})
+    assert data == {"a": [1, 2], "b": {"c": [3]}}
+    assert yaml.safe_dump(data)
+
+
+def test_nan_and_empty_tables_are_written(tmp_path):
+    r = fake_result(trades=False, years=1)
+    r = dataclasses.replace(r, trades=r.trades.iloc[:0], msr=r.msr.iloc[:0])
+    folder = output.write_run(r, tmp_path / "run")
+    assert pd.read_csv(folder / "prices.csv")["price"].isna().all()
+    assert pd.read_parquet(folder / "trades.parquet").empty
+    assert list(pd.read_csv(folder / "msr.csv").columns) == list(r.msr.columns)

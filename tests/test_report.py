@@ -1,0 +1,136 @@
+"""Tests of report.html (carbonsim.report): self-contained, escaped, headline values findable,
+and (marked ``browser``) rendered by a real headless Chromium."""
+
+import html
+import re
+import shutil
+import subprocess
+import tempfile
+
+import pytest
+
+from _fake_results import fake_result, scenario_settings
+from carbonsim import output, report
+from carbonsim.compare import comparison_table
+
+PNG = b"\x89PNG\r\n\x1a\nfake"
+
+
+def _cells(page: str, table_id: str) -> list[dict[str, str]]:
+    """The data-col cells of a table, one dict per row (a small parser for our own markup)."""
+    table = re.search(rf'<table id="{re.escape(table_id)}">(.*?)</table>', page, re.S).group(1)
+    body = table.split("<tbody>", 1)[1]
+    return [dict((c, html.unescape(v)) for c, v in re.findall(r'<td data-col="([^"]+)">(.*?)</td>', row))
+            for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)]
+
+
+def test_format_value():
+    assert report.format_value(45.0, "price") == "45.00"
+    assert report.format_value(1350.0, "amount") == "1,350"
+    assert report.format_value(0.0, "amount") == "0"
+    assert report.format_value(12.345, "amount") == "12.35"
+    assert report.format_value(0.994, "pct") == "99.4"
+    assert report.format_value(float("nan"), "price") == "n/a"
+    assert report.format_value(None, "pct") == "n/a"
+    assert report.format_value(2021, "year") == "2021"
+
+
+def test_run_page_headline_matches_summary():
+    r = fake_result()
+    page = report.run_page(r, scenario_settings(), {"price_path": PNG})
+    rows = _cells(page, "headline")
+    assert len(rows) == len(r.summary)
+    for row, (_, s) in zip(rows, r.summary.iterrows()):
+        assert row["year"] == str(int(s["year"]))
+        assert row["price_mean"] == f"{s['price_mean']:,.2f}"
+        assert row["least_cost_price"] == f"{s['least_cost_price']:,.2f}"
+        assert row["fulfillment_entities"] == f"{100 * s['fulfillment_entities']:.1f}"
+        assert row["efficiency"] == "90.0"
+    assert "data:image/png;base64," in page
+
+
+def test_run_page_is_self_contained():
+    page = report.run_page(fake_result(), scenario_settings(), {"price_path": PNG},
+                           files=["prices.csv"])
+    assert "<script" not in page.lower()
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", page), "no external URLs"
+    assert "@import" not in page and "url(" not in page
+    assert page.startswith("<!DOCTYPE html>") and '<meta charset="utf-8">' in page
+
+
+def test_every_user_string_is_escaped():
+    evil = '<script>alert("x")</script>'
+    settings = scenario_settings(name="evil", description=evil, currency="<b>€</b>")
+    settings["allocation"] = {evil: {"rule": "fixed"}, "auction_share": 0.0}
+    r = fake_result(scenario=settings)
+    compliance = r.compliance.assign(sector=evil, id=r.compliance["id"] + '"&<i>')
+    r = type(r)(**{**r.__dict__, "compliance": compliance})
+    page = report.run_page(r, settings, {"price_path": PNG}, meta={"note": evil})
+    assert "<script" not in page and "<i>" not in page and "<b>€" not in page
+    assert html.escape(evil) in page
+    cpage = report.compare_page([(evil, r, settings), ("b", fake_result("b"), scenario_settings("b"))],
+                                {"who_pays": PNG}, comparison_table([(evil, r)]))
+    assert "<script" not in cpage and "<i>" not in cpage
+
+
+def test_settings_rows_cover_the_key_settings():
+    rows = dict(report.settings_rows(scenario_settings(), fake_result().compliance))
+    assert rows["cap"] == "1,000 t in the first year, reduced each year by 5% of it"
+    assert rows["allocation: power"] == "benchmark (benchmark: 0.8)"
+    assert rows["allocation: steel"].startswith("grandfathering (base_years: 3")
+    assert rows["auctioned share of the cap"] == "10%"
+    assert rows["penalty"].startswith("100 EUR/t of shortfall")
+    assert rows["banking"] == "allowed"
+    assert rows["expectations"] == "hotelling, discount rate 5% a year"
+    assert rows["market"] == "call_auction; tick 0.01 EUR; daily limit ±10%"
+    assert rows["reserves"] == "price_floor: 5"
+    assert rows["emitters"] == "4: power 2, steel 2"
+    assert rows["years"] == "2021–2023 (3 compliance years)"
+    assert dict(report.settings_rows(scenario_settings(cap=None)))["cap"] == "no absolute cap"
+    assert dict(report.settings_rows(scenario_settings(cap=[160, 140])))["cap"] == "160, 140 t (one per year)"
+    assert dict(report.settings_rows(scenario_settings(cap=140)))["cap"] == "140 t a year"
+
+
+def test_compare_page_side_by_side():
+    a, b = fake_result("a"), fake_result("b", price_level=80.0)
+    sa, sb = scenario_settings("a"), scenario_settings("b", compliance={"penalty_per_t": 50.0})
+    page = report.compare_page([("a", a, sa), ("b", b, sb)], {"who_pays": PNG},
+                               comparison_table([("a", a), ("b", b)]))
+    assert "Comparison: a vs b" in page
+    assert '<tr class=diff><th class="l">penalty</th>' in page
+    assert _cells(page, "headline-b")[0]["least_cost_price"] == "80.00"
+    assert 'id="who-pays"' in page and 'id="per-year"' in page
+
+
+def _chromium() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+
+
+def chromium(url: str, *extra: str) -> subprocess.CompletedProcess:
+    """Run headless Chromium on ``url`` in a throw-away profile (as root: no sandbox)."""
+    with tempfile.TemporaryDirectory() as profile:
+        return subprocess.run(
+            [_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+             "--no-first-run", "--disable-background-networking", "--disable-component-update",
+             "--disable-sync", "--disable-dev-shm-usage", f"--user-data-dir={profile}", *extra, url],
+            capture_output=True, text=True, timeout=120, check=False)
+
+
+@pytest.mark.browser
+def test_report_in_headless_chromium(tmp_path):
+    if _chromium() is None:
+        pytest.skip("needs a headless Chromium: apt-get install -y chromium")
+    r = fake_result()
+    folder = output.write_run(r, tmp_path / "run")
+    proc = chromium((folder / "report.html").as_uri(), "--dump-dom")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    dom = proc.stdout
+    rows = _cells(dom, "headline")
+    assert [row["year"] for row in rows] == ["2021", "2022", "2023"]
+    assert rows[0]["price_mean"] == f"{r.summary['price_mean'][0]:,.2f}"
+    assert rows[-1]["penalties"] == "500"
+    assert dom.count("data:image/png;base64,") == 5
+    shot = tmp_path / "report.png"
+    proc = chromium((folder / "report.html").as_uri(), f"--screenshot={shot}", "--window-size=1280,2400",
+                    "--hide-scrollbars")
+    assert proc.returncode == 0 and shot.stat().st_size > 50_000  # a rendered page, not a blank one
