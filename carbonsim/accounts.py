@@ -74,23 +74,28 @@ class Accounts:
         return gone
 
     # --- movements -----------------------------------------------------------------------
-    def deliver(self, bought: np.ndarray, sold: np.ndarray) -> None:
+    def deliver(self, bought: np.ndarray, sold: np.ndarray, *, keep: np.ndarray | None = None,
+                first: np.ndarray | None = None) -> None:
         """Move allowances from sellers to buyers, (N,) int64 t each; totals must match.
 
-        Sellers deliver their oldest vintages first; buyer b takes the slice [start_b, end_b)
-        of the pooled delivery laid out by vintage. Cash moves separately (``move_cash``).
+        A seller keeps its ``keep`` oldest allowances (those it needs for an open compliance
+        year) and delivers its next-oldest first. Buyers flagged ``first`` take the oldest of
+        the delivered vintages, then the others, each in emitter order. Cash moves separately.
         """
         if int(bought.sum()) != int(sold.sum()):
             raise InvariantError(f"bought {int(bought.sum())} t but sold {int(sold.sum())} t")
-        delivered = take_oldest_first(self.holdings, sold)
+        kept = take_oldest_first(self.holdings, keep) if keep is not None else 0
+        delivered = take_oldest_first(self.holdings - kept, sold)
         self.holdings -= delivered
         by_vintage = delivered.sum(axis=0)
-        end_b = np.cumsum(bought)
-        start_b = end_b - bought
+        order = np.argsort(~first, kind="stable") if first is not None else slice(None)
+        b = bought[order]
+        end_b = np.cumsum(b)
+        start_b = end_b - b
         end_v = np.cumsum(by_vintage)
         start_v = end_v - by_vintage
         got = np.minimum(end_b[:, None], end_v[None, :]) - np.maximum(start_b[:, None], start_v[None, :])
-        self.holdings += np.clip(got, 0, None)
+        self.holdings[order] += np.clip(got, 0, None)
 
     def deliver_from_pool(self, qty: np.ndarray, vintage: int) -> None:
         """Move (N,) t of ``vintage`` from the regulator's pool to emitters (cash separately)."""

@@ -77,7 +77,9 @@ class Orders:
 
 
 def _lots(x: np.ndarray, lot: int) -> np.ndarray:
-    return (np.floor(x / lot) * lot).astype(np.int64)
+    """Whole lots nearest to ``x`` t: the k-th tonne is valued at the MAC at its middle, which
+    for a linear MAC is exactly its average cost (flooring would undervalue every tonne)."""
+    return (np.floor(x / lot + 0.5) * lot).astype(np.int64)
 
 
 def schedule_orders(curves: MacCurves, need_t: np.ndarray, frac_left: float, wtp: np.ndarray,
@@ -89,7 +91,8 @@ def schedule_orders(curves: MacCurves, need_t: np.ndarray, frac_left: float, wtp
     At each grid price p the emitter's cumulative demand is max(0, need − f·MAC⁻¹(p)) while
     p <= wtp, and its cumulative supply max(0, f·MAC⁻¹(p) − need) while p >= floor_value,
     at most ``sellable_t`` (no short selling). Buy prices round down and sell prices up to the
-    tick; a fee per t lowers bids and raises asks. Quantities are whole lots of ``min_lot`` t,
+    tick; a fee per t lowers bids and raises asks. Quantities are the nearest whole lots of
+    ``min_lot`` t (sales never more than ``sellable_t``),
     ``gap_fraction`` of the schedule. Returns Orders with qty > 0 only.
     """
     n, k = need_t.shape[0], grid.shape[0]
@@ -105,7 +108,8 @@ def schedule_orders(curves: MacCurves, need_t: np.ndarray, frac_left: float, wtp
     demand = np.where(grid[None, :] <= wtp[:, None], np.maximum(net, 0.0), 0.0)
     supply = np.where(grid[None, :] >= floor_value[:, None], np.maximum(-net, 0.0), 0.0)
     demand = _lots(demand, min_lot)
-    supply = np.minimum(_lots(supply, min_lot), _lots(sellable_t, min_lot)[:, None])
+    sellable = (np.asarray(sellable_t) // min_lot * min_lot)[:, None]
+    supply = np.minimum(_lots(supply, min_lot), sellable)
     # Cumulative demand falls with the price: the order at grid[j] buys D_j − D_{j+1}.
     buy_q = demand - np.concatenate([demand[:, 1:], np.zeros((n, 1), np.int64)], axis=1)
     # Cumulative supply rises with the price: the order at grid[j] sells S_j − S_{j−1}.

@@ -9,6 +9,7 @@ day between events (state.py); every step checks the accounts' invariants.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Callable, Iterator
 
 import numpy as np
@@ -29,6 +30,23 @@ from carbonsim.session import MECHANISMS, limit_band
 from carbonsim.state import PopulationState
 
 __all__ = ["Simulation", "run"]
+
+
+@dataclass(frozen=True)
+class Position:
+    """Emitters' positions at a moment, (N,) arrays in t.
+
+    short: shortage in the prior compliance year (must be bought, no abatement can help);
+    current: what is still to abate over the rest of the current year (negative: surplus);
+    frac_left: fraction of the current year left (0 after the last simulated year);
+    year: calendar-year index; keep: old-vintage allowances reserved for the prior year.
+    """
+
+    short: np.ndarray
+    current: np.ndarray
+    frac_left: float
+    year: int
+    keep: np.ndarray
 
 
 def _first_slice(qty: np.ndarray, total: int) -> np.ndarray:
@@ -169,29 +187,30 @@ class Simulation:
         self.ledger.record_msr(y, tnac, step, self.acc.msr_t)
 
     # --- positions and values -------------------------------------------------------------
-    def _positions(self, day: int) -> tuple[np.ndarray, np.ndarray, float, int]:
-        """Prior-year shortage, current need (t), the fraction of the year left, year index.
+    def _positions(self, day: int) -> Position:
+        """Each emitter's position on ``day`` (see Position).
 
         The earliest open compliance year whose emissions are final (``prior``) is a separate
         position: an emitter short in it must buy eligible vintages and can no longer abate;
-        what it holds beyond that year's needs counts for the current year. The current need
-        is what the emitter would still have to abate over the rest of the year.
+        what it holds beyond that year's obligation counts for the current year.
         """
         st, acc = self.state, self.acc
         c = st.year_of(day)
         f = st.fraction_left(day)
-        held = acc.holdings.sum(axis=1) + acc.offsets + self.pending_t.sum(axis=1)
-        short = np.zeros(self.n)
+        held = acc.holdings.sum(axis=1) + acc.offsets + self.pending_t[:, : c + 1].sum(axis=1)
+        short = keep = np.zeros(self.n)
         if 0 <= c - 1 < self.years and not self.closed[c - 1]:
-            prior = (st.emitted_t[:, c - 1] + self.owed_t[:, c - 1] - acc.eligible(c - 1)
-                     - acc.offsets - self.pending_t[:, c - 1])
-            short = np.maximum(prior, 0.0)
-            held = held - (st.emitted_t[:, c - 1] + self.owed_t[:, c - 1]) + short
+            obligation = np.rint(st.emitted_t[:, c - 1]) + self.owed_t[:, c - 1]  # whole t
+            eligible = acc.eligible(c - 1)
+            prior = obligation - eligible - acc.offsets - self.pending_t[:, c - 1]
+            short = np.where(prior >= 0.5, prior, 0.0)  # float dust is not a shortage
+            held = held - obligation + short
+            keep = np.minimum(np.maximum(obligation - acc.offsets, 0), eligible).astype(np.int64)
         if c < self.years:
             current = st.emitted_t[:, c] + f * self.forecast_t[:, c] + self.makegood_t - held
         else:
             current, f = -held, 0.0
-        return short, current, f, c
+        return Position(short, current, f, c, np.asarray(keep, dtype=np.int64))
 
     def _values(self, c: int) -> tuple[np.ndarray, np.ndarray]:
         """Willingness to pay (non-compliance cost) and banking value, currency/t, (N,)."""
@@ -215,10 +234,11 @@ class Simulation:
     # --- trading sessions -----------------------------------------------------------------
     def session(self, day: int) -> None:
         """Re-plan abatement, buy offsets, submit schedules, clear, settle, re-plan."""
-        p_short, current, f, c = self._positions(day)
-        wtp, bank = self._values(c)
-        self._buy_offsets(p_short + np.maximum(current, 0.0), wtp, bank, c, f, current)
-        p_short, current, f, c = self._positions(day)
+        pos = self._positions(day)
+        wtp, bank = self._values(pos.year)
+        self._buy_offsets(pos, wtp, bank)
+        pos = self._positions(day)
+        p_short, current, f, c = pos.short, pos.current, pos.frac_left, pos.year
         active = self._participants(day)
         curves = self.state.curves[min(c, self.years - 1)]
         # An emitter short in a closed year trades that position only (f = 0: it must buy).
@@ -233,7 +253,7 @@ class Simulation:
         m = self.sc.market
         ref = self.closes[-1] if self.closes else None
         band = limit_band(ref, m.daily_limit)
-        sellable = np.where(short, 0, self.acc.holdings.sum(axis=1))[idx]
+        sellable = np.where(short, 0, self.acc.holdings.sum(axis=1) - pos.keep)[idx]
         fracs = np.where(short[idx], 0.0, frac)
 
         def build(grid: np.ndarray) -> Orders:
@@ -251,7 +271,7 @@ class Simulation:
         spread = float(np.quantile(np.abs(finite - centre), 0.9)) if finite.size else 0.0
         half = max(spread, 0.01 * centre, 2 * self.tick * b.bid_steps)
         fills = self.mechanism(build, centre, half, b.bid_steps, self.tick, band, self.rng)
-        self._settle(fills, c, day)
+        self._settle(fills, pos, day)
         self.ledger.record_session(day, c, fills, int(active.sum()), band)
         if fills.volume_t > 0:
             self.closes.append(fills.close)
@@ -259,11 +279,11 @@ class Simulation:
             self._replan(day)
 
     def _replan(self, day: int) -> None:
-        p_short, current, f, c = self._positions(day)
-        wtp, bank = self._values(c)
-        curves = self.state.curves[c]
-        value = allowance_value(curves, current, f, wtp, bank)
-        self.state.plan_rate = plan_rate(curves, current, f, value)
+        pos = self._positions(day)
+        wtp, bank = self._values(pos.year)
+        curves = self.state.curves[pos.year]
+        value = allowance_value(curves, pos.current, pos.frac_left, wtp, bank)
+        self.state.plan_rate = plan_rate(curves, pos.current, pos.frac_left, value)
         self.last_review = day
 
     def _with_price_controls(self, orders: Orders) -> Orders:
@@ -284,7 +304,8 @@ class Simulation:
                                     np.array([supply])))
         return Orders.concat([orders, *extra]) if extra else orders
 
-    def _settle(self, fills, c: int, day: int) -> None:
+    def _settle(self, fills, pos: Position, day: int) -> None:
+        c = pos.year
         o = fills.orders
         em = o.owner >= 0
         buy, sell = em & (o.side > 0), em & (o.side < 0)
@@ -303,7 +324,9 @@ class Simulation:
             self.acc.deliver_from_pool(from_pool, vintage)
         if reg_bought:
             self.acc.retire(to_reg)
-        self.acc.deliver(bought - from_pool, sold - to_reg)
+        # Prior-year shortages are served first, with the oldest (eligible) vintages.
+        self.acc.deliver(bought - from_pool, sold - to_reg, keep=pos.keep,
+                         first=pos.short > 0)
         fee = self.sc.market.fee_per_t
         self.acc.move_cash(got - paid, "reserve")  # net of regulator trades; emitters' legs cancel
         if fee:
@@ -311,48 +334,50 @@ class Simulation:
         self.state.record_trades(c, bought, sold, paid, got)
         self.ledger.record_trades(day, c, o.owner, o.side, fills.filled, fills.buyer_value)
 
-    def _buy_offsets(self, need, wtp, bank, c, f, current) -> None:
-        """Buy offsets at their fixed price where an allowance is worth more, within the limit."""
+    def _buy_offsets(self, pos: Position, wtp: np.ndarray, bank: np.ndarray) -> None:
+        """Buy offsets at their fixed price where an allowance is worth more, within the limit
+        (a share of the expected obligation) and the year's offset supply."""
         offsets = self.sc.compliance.offsets
         if offsets is None or offsets.limit <= 0:
             return
-        curves = self.state.curves[min(c, self.years - 1)]
-        value = allowance_value(curves, current, f, wtp, bank)
-        expected = self.state.emitted_t[:, min(c, self.years - 1)] + f * self.forecast_t[:, min(c, self.years - 1)]
+        y = min(pos.year, self.years - 1)
+        value = allowance_value(self.state.curves[y], pos.current, pos.frac_left, wtp, bank)
+        value = np.where(pos.short > 0, wtp, value)
+        need = pos.short + np.maximum(pos.current, 0.0)
+        expected = self.state.emitted_t[:, y] + pos.frac_left * self.forecast_t[:, y]
         room = np.floor(offsets.limit * expected) - self.acc.offsets
-        want = np.where(value > offsets.price, np.minimum(room, np.floor(need)), 0.0)
+        want = np.where(value > offsets.price, np.minimum(room, np.ceil(need)), 0.0)
         want = np.maximum(want, 0.0).astype(np.int64)
         if offsets.supply_t is not None:
-            left = max(int(offsets.supply_t) - self.ledger.offsets_bought_in(c), 0)
-            if want.sum() > left:
-                want = _first_slice(want, left)
+            left = max(int(offsets.supply_t) - self.ledger.offsets_bought_in(y), 0)
+            want = _first_slice(want, left)
         if want.any():
             self.acc.buy_offsets(want, offsets.price)
-            self.ledger.offsets_bought_t[:, min(c, self.years - 1)] += want
+            self.ledger.offsets_bought_t[:, y] += want
 
     # --- primary auctions -----------------------------------------------------------------
     def auction(self, y: int) -> None:
-        """A primary auction of vintage ``y``: emitters bid their buy schedules."""
-        days = self.schedule.auction_days(y)
-        if self.acc.pool[y] <= 0:
+        """A primary auction in year ``y``: the pool is offered in equal parts over the year's
+        remaining auction dates, oldest vintage first; emitters bid their buy schedules."""
+        pool = self.acc.pool[: y + 1]
+        remaining = sum(d >= self.state.accrued_to for d in self.schedule.auction_days(y))
+        supply = int(pool.sum() // max(remaining, 1))
+        if supply <= 0:
             return
-        remaining = sum(d >= self.state.accrued_to for d in days)
-        supply = int(self.acc.pool[y] // max(remaining, 1))
-        p_short, current, f, c = self._positions(self.state.accrued_to)
-        wtp, bank = self._values(c)
-        need = p_short + current
+        pos = self._positions(self.state.accrued_to)
+        wtp, bank = self._values(pos.year)
+        need, f = pos.short + pos.current, pos.frac_left
         curves = self.state.curves[y]
         value = allowance_value(curves, need, f, wtp, bank)
-        a = self.sc.auctions
-        floor = self.reserves.price_floor if self.reserves is not None and self.reserves.price_floor else 0.0
+        a, res, tick = self.sc.auctions, self.reserves, self.tick
+        floor = res.price_floor if res is not None and res.price_floor is not None else 0.0
         reserve = max(a.reserve_price * (1.0 + a.reserve_price_growth) ** y, floor)
-        centre = self.closes[-1] if self.closes else max(reserve, float(np.median(value)))
-        half = max(float(np.quantile(np.abs(value - centre), 0.9)), 0.05 * centre, self.tick)
-        grid = np.clip(price_grid(centre, half, 2 * self.sc.behaviour.bid_steps), reserve, None)
-        orders = schedule_orders(curves, need, f, wtp, bank, np.zeros(self.n), np.unique(grid),
-                                 self.tick)
-        res = self.reserves
-        tick = self.tick
+        finite = value[np.isfinite(value)]
+        centre = self.closes[-1] if self.closes else max(reserve, float(np.median(finite)) if finite.size else 0.0)
+        half = max(float(np.quantile(np.abs(finite - centre), 0.9)) if finite.size else 0.0,
+                   0.05 * centre, tick)
+        grid = np.unique(np.clip(price_grid(centre, half, 2 * self.sc.behaviour.bid_steps), reserve, None))
+        orders = schedule_orders(curves, need, f, wtp, bank, np.zeros(self.n, np.int64), grid, tick)
         out = primary_auction(
             orders.price, orders.qty, supply, int(np.ceil(reserve / tick - 1e-9)), tie=a.tie,
             ccr_trigger=int(res.ccr.trigger_price / tick) if res is not None and res.ccr else None,
@@ -362,30 +387,27 @@ class Simulation:
         if out.ccr_released_t:
             self.acc.issue_to_pool(out.ccr_released_t, y)
             self.ccr_left -= out.ccr_released_t
-        if out.ecr_withheld_t:
-            self.acc.cancel_from_pool(out.ecr_withheld_t, y)
-            self.ecr_left -= out.ecr_withheld_t
+        self.ecr_left -= out.ecr_withheld_t
         r = out.result
-        got = np.bincount(orders.owner, weights=r.filled, minlength=self.n).astype(np.int64)
+        bought = np.bincount(orders.owner, weights=r.filled, minlength=self.n).astype(np.int64)
         price = r.price * tick if r.sold > 0 else np.nan
-        if r.sold > 0:
-            self.acc.deliver_from_pool(got, y)
-            self.acc.pay(got * price, "auctioneer")
-            self.state.auction_bought_t[:, y] += got
-            self.state.spent[:, y] += got * price
+        left = bought
+        for v in range(y + 1):  # the oldest vintages in the pool go first
+            part = _first_slice(left, int(self.acc.pool[v]))
+            self.acc.deliver_from_pool(part, v)
+            left = left - part
         unsold = out.offered_t - int(r.sold)
-        last = self.state.accrued_to >= days[-1]
-        if unsold and (a.unsold == "cancel" or (a.unsold == "carry_forward" and last and y + 1 >= self.years)):
-            self.acc.cancel_from_pool(min(unsold, int(self.acc.pool[y])), y)
-        elif unsold and a.unsold == "reserve":
-            moved = min(unsold, int(self.acc.pool[y]))
-            self.acc.cancel_from_pool(moved, y)
-            self.acc.msr_t += moved
-        elif unsold and last and y + 1 < self.years:  # carry forward into next year's auctions
-            moved = int(self.acc.pool[y])
-            self.acc.cancel_from_pool(moved, y)
-            self.acc.issue_to_pool(moved, y + 1)
-            self.acc.issued[y + 1] -= 0  # carried volume counts once, as issued in its new vintage
+        dispose = out.ecr_withheld_t + (unsold if a.unsold in ("cancel", "reserve") else 0)
+        for v in range(y + 1):  # ECR withholding and unsold volume leave the pool
+            gone = min(dispose, int(self.acc.pool[v]))
+            self.acc.cancel_from_pool(gone, v)
+            dispose -= gone
+        if a.unsold == "reserve":
+            self.acc.msr_t += unsold
+        if r.sold > 0:
+            self.acc.pay(bought * price, "auctioneer")
+            self.state.auction_bought_t[:, y] += bought
+            self.state.spent[:, y] += bought * price
         self.ledger.record_auction(self.state.accrued_to, y, out, price)
 
 

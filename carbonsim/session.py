@@ -54,12 +54,13 @@ OrderBuilder = Callable[[np.ndarray], Orders]
 def _call_auction(build: OrderBuilder, ref: float, half_width: float, steps: int, tick: float,
                   band: tuple[float, float], rng: np.random.Generator) -> SessionFills:
     lo, hi = band
-    ref_tick = int(round(ref / tick))
     result = orders = None
     for _ in range(MAX_ROUNDS):
         grid = np.unique(np.clip(price_grid(ref, half_width, steps), lo, hi))
         orders = build(grid)
-        result = call_auction(orders.side, orders.price, orders.qty, reference=ref_tick)
+        # No reference price: a range of equally good prices clears at its middle, so whole-
+        # tonne granularity does not bias the price toward the previous close.
+        result = call_auction(orders.side, orders.price, orders.qty)
         if result.volume == 0:
             break
         new_ref = result.price * tick
@@ -67,7 +68,7 @@ def _call_auction(build: OrderBuilder, ref: float, half_width: float, steps: int
         at_edge = abs(new_ref - ref) >= half_width * (1.0 - 1.0 / max(steps - 1, 1)) - tick
         if spacing <= max(PRECISION * new_ref, 2 * tick) and not at_edge:
             break
-        ref_tick, ref = result.price, new_ref
+        ref = new_ref
         if not at_edge:
             half_width = half_width / 2.0
     filled = result.filled
