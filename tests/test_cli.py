@@ -1,0 +1,177 @@
+"""Tests of the carbonsim command (carbonsim.cli): exit statuses, messages without tracebacks,
+and what run, validate, schema and compare print and write."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from _fake_results import TEXTBOOK, fake_simulate
+from carbonsim import output
+from carbonsim.cli import SUBCOMMANDS, main
+from carbonsim.errors import RunError
+
+
+@pytest.fixture
+def work(tmp_path, monkeypatch):
+    """A working folder holding good.yaml and bad.yaml; results/ goes there."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "good.yaml").write_text(TEXTBOOK)
+    (tmp_path / "bad.yaml").write_text(
+        TEXTBOOK.replace("cap: 140", "cap: -140").replace("tick: 0.01", "tick: 0.01, tik: 1"))
+    return tmp_path
+
+
+@pytest.fixture
+def engine(monkeypatch):
+    """The engine stand-in (a fake Result for the loaded scenario)."""
+    monkeypatch.setattr(output, "_simulate", fake_simulate)
+
+
+def test_help_subprocess():
+    proc = subprocess.run([sys.executable, "-m", "carbonsim", "--help"], capture_output=True,
+                          text=True, timeout=60, check=False)
+    assert proc.returncode == 0
+    for sub in ("run", "validate", "compare", "schema"):
+        assert sub in proc.stdout
+    assert "exit status" in proc.stdout
+
+
+def test_subcommand_help_explains_options_with_units(capsys):
+    assert main(["run", "--help"]) == 0
+    out = capsys.readouterr().out
+    assert "--seed N" in out and "whole number" in out and "--out DIR" in out
+    assert "results/<scenario name>/<UTC time>/" in out
+    assert main(["compare", "--help"]) == 0
+    assert [s.name for s in SUBCOMMANDS] == ["run", "validate", "compare", "schema"]
+
+
+@pytest.mark.parametrize("argv", [[], ["frobnicate"], ["run"], ["run", "x.yaml", "--seed", "-1"],
+                                  ["run", "x.yaml", "--seed", "abc"], ["run", "x.yaml", "--bogus"]])
+def test_bad_usage_exits_2(argv, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "usage:" in err and "Traceback" not in err
+
+
+def test_run_writes_folder_and_prints_report_path(work, engine, capsys):
+    assert main(["run", "good.yaml", "--seed", "5"]) == 0
+    out = capsys.readouterr().out
+    report_line = out.strip().splitlines()[-1]
+    assert report_line.startswith("report: ")
+    report = work / report_line.removeprefix("report: ")
+    assert report.is_file() and report.name == "report.html"
+    assert report.parent.parent == work / "results" / "textbook-two-firms"
+    assert "price" in out and "least-cost" in out and "2021" in out
+    manifest = json.loads((report.parent / "manifest.json").read_text())
+    assert manifest["seed"] == 5 and manifest["command"] == ["carbonsim", "run", "good.yaml",
+                                                            "--seed", "5"]
+
+
+def test_run_twice_gets_two_folders(work, engine):
+    assert main(["run", "good.yaml"]) == 0
+    assert main(["run", "good.yaml"]) == 0
+    assert len(list((work / "results" / "textbook-two-firms").iterdir())) == 2
+
+
+def test_run_bad_scenario_exits_2_without_traceback_or_results(work, engine, capsys):
+    assert main(["run", "bad.yaml"]) == 2
+    err = capsys.readouterr().err
+    lines = err.strip().splitlines()
+    assert len(lines) == 2  # one line per problem
+    assert all(line.startswith("bad.yaml:") for line in lines)
+    assert "cap" in err and "tik" in err and "Traceback" not in err
+    assert not (work / "results").exists()
+
+
+def test_run_missing_file_exits_2(work, engine, capsys):
+    assert main(["run", "nowhere.yaml"]) == 2
+    err = capsys.readouterr().err
+    assert "nowhere.yaml" in err and "Traceback" not in err
+
+
+def test_run_existing_out_exits_2_and_keeps_it(work, engine, capsys):
+    (work / "out").mkdir()
+    (work / "out" / "old.csv").write_text("x")
+    assert main(["run", "good.yaml", "--out", "out"]) == 2
+    assert "already exists" in capsys.readouterr().err
+    assert [p.name for p in (work / "out").iterdir()] == ["old.csv"]
+
+
+def test_run_failure_exits_1(work, monkeypatch, capsys):
+    def failing(scenario, seed):
+        raise RunError("no equilibrium: the cap is below what abatement can reach")
+
+    monkeypatch.setattr(output, "_simulate", failing)
+    assert main(["run", "good.yaml"]) == 1
+    err = capsys.readouterr().err
+    assert "the run failed: no equilibrium" in err and "Traceback" not in err
+    assert not (work / "results").exists()
+
+
+def test_write_failure_exits_1_and_leaves_nothing(work, engine, monkeypatch, capsys):
+    def broken(*args, **kw):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("carbonsim.report.run_page", broken)
+    assert main(["run", "good.yaml", "--out", "out"]) == 1
+    err = capsys.readouterr().err
+    assert "No space left on device" in err and "Traceback" not in err
+    assert sorted(p.name for p in work.iterdir()) == ["bad.yaml", "good.yaml"]
+
+
+def test_unexpected_error_exits_1_with_hint_and_debug_shows_traceback(work, monkeypatch, capsys):
+    def buggy(scenario, seed):
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr(output, "_simulate", buggy)
+    assert main(["run", "good.yaml"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--debug" in err and "ZeroDivisionError" in err
+    assert main(["--debug", "run", "good.yaml"]) == 1
+    assert "Traceback" in capsys.readouterr().err
+    assert main(["run", "good.yaml", "--debug"]) == 1
+    assert "Traceback" in capsys.readouterr().err
+
+
+def test_interrupted_run_exits_1_and_writes_nothing(work, monkeypatch, capsys):
+    def interrupted(scenario, seed):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(output, "_simulate", interrupted)
+    assert main(["run", "good.yaml"]) == 1
+    assert "interrupted" in capsys.readouterr().err
+    assert not (work / "results").exists()
+
+
+def test_validate(work, capsys):
+    assert main(["validate", "good.yaml"]) == 0
+    assert capsys.readouterr().out == "ok textbook-two-firms\n"
+    assert main(["validate", "good.yaml", "bad.yaml"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "ok textbook-two-firms\n"
+    assert captured.err.count("bad.yaml:") == 2 and "Traceback" not in captured.err
+
+
+def test_schema(capsys):
+    assert main(["schema"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    assert "properties" in schema and "cap" in schema["properties"]
+
+
+def test_compare(work, engine, capsys):
+    (work / "strict.yaml").write_text(TEXTBOOK.replace("name: textbook-two-firms", "name: strict")
+                                      .replace("penalty_per_t: 1000", "penalty_per_t: 5000"))
+    assert main(["compare", "good.yaml", "strict.yaml", "--out", "cmp"]) == 0
+    out = capsys.readouterr().out
+    assert out.strip().splitlines()[-1] == "report: " + str(Path("cmp") / "report.html")
+    assert "textbook-two-firms" in out and "strict" in out
+    assert (work / "cmp" / "comparison.csv").is_file()
+
+
+def test_compare_bad_scenario_exits_2(work, engine, capsys):
+    assert main(["compare", "good.yaml", "bad.yaml"]) == 2
+    assert "Traceback" not in capsys.readouterr().err
+    assert not (work / "results").exists()
