@@ -22,7 +22,7 @@ from pathlib import Path
 from carbonsim import __version__
 from carbonsim.errors import CarbonsimError
 
-__all__ = ["main", "console", "Subcommand", "SUBCOMMANDS", "build_parser", "seed_type"]
+__all__ = ["SUBCOMMANDS", "Subcommand", "build_parser", "console", "main", "seed_type"]
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -153,7 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
         "systems) from a scenario file.", epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"carbonsim {__version__}")
-    debug = dict(action="store_true", help="show the Python traceback of an error")
+    debug = {"action": "store_true", "help": "show the Python traceback of an error"}
     parser.add_argument("--debug", **debug)
     subs = parser.add_subparsers(dest="subcommand", metavar="COMMAND", required=True)
     for sub in SUBCOMMANDS:
@@ -201,7 +201,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _debug(args)
         _err("carbonsim: interrupted; nothing was written")
         return EXIT_FAILED
-    except Exception as exc:  # a bug: one line, and the way to see more
+    except Exception as exc:  # noqa: BLE001 - a bug: one line, and the way to see more
         _debug(args)
         _err(f"carbonsim: unexpected error: {type(exc).__name__}: {exc} "
              "(rerun with --debug to see the traceback)")

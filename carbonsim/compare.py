@@ -18,8 +18,15 @@ import pandas as pd
 
 from carbonsim import output, plots, report
 
-__all__ = ["BASE_COLUMNS", "comparison_table", "who_pays", "run_scenarios", "compare",
-           "write_compare", "compare_and_write"]
+__all__ = [
+    "BASE_COLUMNS",
+    "compare",
+    "compare_and_write",
+    "comparison_table",
+    "run_scenarios",
+    "who_pays",
+    "write_compare",
+]
 
 BASE_COLUMNS = ["scenario", "year", "price_mean", "price_close", "least_cost_price", "volume_t",
                 "emissions_t", "fulfillment_entities", "fulfillment_volume", "abatement_cost",
@@ -128,12 +135,13 @@ def write_compare(runs: Sequence[tuple[str, object]], out_dir: str | os.PathLike
     Raises OutputExistsError if ``out_dir`` exists and OSError if writing fails; either way no
     folder is left at ``out_dir``.
     """
+    label = "compare-" + "-".join(name for name, _ in runs)
+    out = Path(out_dir) if out_dir is not None else output.default_out_dir(label[:80], root)
+    output.check_new_folder(out)
     table = comparison_table(runs)
     settings = [output.resolved_scenario(r.scenario) for _, r in runs]
     currency = str(settings[0].get("currency", "")) if settings else ""
     figures = _figures(runs, table, currency)
-    label = "compare-" + "-".join(name for name, _ in runs)
-    out = Path(out_dir) if out_dir is not None else output.default_out_dir(label[:80], root)
     with output.atomic_folder(out) as tmp:
         table.to_csv(tmp / "comparison.csv", index=False)
         who_pays(runs).to_csv(tmp / "who_pays.csv", index=False)
@@ -164,7 +172,7 @@ def compare_and_write(paths_or_scenarios: Sequence, seed: int | None = None,
     Raises ScenarioError, OutputExistsError (checked before running), CarbonsimError, OSError.
     """
     if out_dir is not None:
-        output._refuse_existing(Path(out_dir))
+        output.check_new_folder(Path(out_dir))
     started = output._utc_now()
     runs = run_scenarios(paths_or_scenarios, seed)
     folder = write_compare(runs, out_dir, root=root, command=command, started=started)

@@ -26,8 +26,17 @@ import yaml
 
 from carbonsim.errors import CarbonsimError
 
-__all__ = ["OutputExistsError", "TABLES", "default_out_dir", "atomic_folder", "resolved_scenario",
-           "manifest", "write_run", "run_and_write"]
+__all__ = [
+    "TABLES",
+    "OutputExistsError",
+    "atomic_folder",
+    "check_new_folder",
+    "default_out_dir",
+    "manifest",
+    "resolved_scenario",
+    "run_and_write",
+    "write_run",
+]
 
 # Result attribute -> file name; trades go to Parquet (many rows, typed columns).
 TABLES = {"prices": "prices.csv", "auctions": "auctions.csv", "compliance": "compliance.csv",
@@ -40,13 +49,13 @@ class OutputExistsError(CarbonsimError):
 
 
 def _utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
 def default_out_dir(name: str, root: str | os.PathLike = "results",
                     now: dt.datetime | None = None) -> Path:
     """``root/<name>/<UTC time to the second>``, with ``-2``, ``-3``... if that folder exists."""
-    stamp = (now or _utc_now()).astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H%M%SZ")
+    stamp = (now or _utc_now()).astimezone(dt.UTC).strftime("%Y-%m-%dT%H%M%SZ")
     base = Path(root) / name / stamp
     candidate, k = base, 1
     while candidate.exists():
@@ -55,7 +64,8 @@ def default_out_dir(name: str, root: str | os.PathLike = "results",
     return candidate
 
 
-def _refuse_existing(out: Path) -> None:
+def check_new_folder(out: Path) -> None:
+    """Raise OutputExistsError if ``out`` exists (a folder, a file or a link)."""
     if out.exists() or out.is_symlink():
         raise OutputExistsError(f"output folder {out} already exists; results are never "
                                 "overwritten: choose another --out or remove it")
@@ -70,7 +80,7 @@ def atomic_folder(out_dir: str | os.PathLike) -> Iterator[Path]:
     ``out_dir`` exists (before or at the rename), OSError if the folder cannot be written.
     """
     out = Path(out_dir)
-    _refuse_existing(out)
+    check_new_folder(out)
     created = [p for p in reversed(out.parents) if not p.exists()]
     out.parent.mkdir(parents=True, exist_ok=True)
     while True:
@@ -82,12 +92,12 @@ def atomic_folder(out_dir: str | os.PathLike) -> Iterator[Path]:
             continue
     try:
         yield tmp
-        _refuse_existing(out)
+        check_new_folder(out)
         try:
             os.rename(tmp, out)  # atomic; fails on a non-empty existing folder
         except OSError as exc:
             if exc.errno in (errno.EEXIST, errno.ENOTEMPTY):
-                _refuse_existing(out)
+                check_new_folder(out)
             raise
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -149,7 +159,7 @@ def manifest(result, scenario_yaml: bytes, started: dt.datetime | None = None,
         "scenario": name, "seed": int(result.seed),
         "scenario_sha256": hashlib.sha256(scenario_yaml).hexdigest(),
         "wall_time_s": round(wall, 6),
-        "started_utc": started.astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z"),
+        "started_utc": started.astimezone(dt.UTC).isoformat().replace("+00:00", "Z"),
         "command": list(command) if command is not None else None,
         "platform": platform.platform(), "files": list(files),
     })
@@ -186,6 +196,7 @@ def write_run(result, out_dir: str | os.PathLike | None = None, *, root: str | o
     settings = resolved_scenario(result.scenario)
     scenario_yaml = yaml.safe_dump(settings, sort_keys=False, allow_unicode=True).encode("utf-8")
     out = Path(out_dir) if out_dir is not None else default_out_dir(settings.get("name", "run"), root)
+    check_new_folder(out)  # before the slow part; atomic_folder checks again at the rename
     figures = _render_plots(result, str(settings.get("currency", "")))
     with atomic_folder(out) as tmp:
         files = _write_tables(result, tmp)
@@ -225,7 +236,7 @@ def run_and_write(scenario, seed: int | None = None, out_dir: str | os.PathLike 
     if isinstance(scenario, (str, os.PathLike)):
         scenario = _load(scenario)
     if out_dir is not None:
-        _refuse_existing(Path(out_dir))
+        check_new_folder(Path(out_dir))
     started = _utc_now()
     result = _simulate(scenario, seed)
     return result, write_run(result, out_dir, root=root, command=command, started=started)

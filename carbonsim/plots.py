@@ -15,8 +15,20 @@ from matplotlib import dates as mdates
 from matplotlib import ticker
 from matplotlib.figure import Figure
 
-__all__ = ["price_path", "emissions_cap", "fulfillment", "sector_costs", "versus_least_cost",
-           "compare_years", "sector_bars", "run_figures", "save_png", "png_bytes", "FIGSIZE", "DPI"]
+__all__ = [
+    "DPI",
+    "FIGSIZE",
+    "compare_years",
+    "emissions_cap",
+    "fulfillment",
+    "png_bytes",
+    "price_path",
+    "run_figures",
+    "save_png",
+    "sector_bars",
+    "sector_costs",
+    "versus_least_cost",
+]
 
 FIGSIZE = (10.0, 5.6)  # inches; at DPI this is 1200 x 672 px, readable embedded at 100%
 DPI = 120

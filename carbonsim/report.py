@@ -15,8 +15,15 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
-__all__ = ["HEADLINE", "format_value", "headline_rows", "settings_rows", "sector_table",
-           "run_page", "compare_page"]
+__all__ = [
+    "HEADLINE",
+    "compare_page",
+    "format_value",
+    "headline_rows",
+    "run_page",
+    "sector_table",
+    "settings_rows",
+]
 
 # (summary column, label, unit ('{cur}' is the currency), kind of number)
 HEADLINE: list[tuple[str, str, str, str]] = [
@@ -125,8 +132,8 @@ def settings_rows(settings: Mapping, compliance: pd.DataFrame | None = None) -> 
     start, years = settings.get("start_year"), settings.get("years")
     rows: list[tuple[str, str]] = []
     if isinstance(start, int) and isinstance(years, int):
-        rows.append(("years", f"{start}–{start + years - 1} ({years} compliance year"
-                              f"{'s' if years != 1 else ''})"))
+        rows.append(("years", (f"{start}–{start + years - 1} ({years} compliance year"
+                              f"{'s' if years != 1 else ''})")))
     rows += [("currency", _inline(cur)), ("seed (scenario)", _inline(settings.get("seed"))),
              ("cap", _cap_text(settings.get("cap")))]
     if compliance is not None and len(compliance):
@@ -147,8 +154,8 @@ def settings_rows(settings: Mapping, compliance: pd.DataFrame | None = None) -> 
         rows.append(("primary auctions", _inline(settings["auctions"])))
     market = settings.get("market") or {}
     limit = market.get("daily_limit")
-    rows.append(("market", f"{_inline(market.get('mechanism'))}; tick {_num(market.get('tick'), cur)}"
-                           f"; daily limit {'±' + _pct(limit) if limit else 'none'}"))
+    rows.append(("market", (f"{_inline(market.get('mechanism'))}; tick {_num(market.get('tick'), cur)}"
+                           f"; daily limit {'±' + _pct(limit) if limit else 'none'}")))
     comp = settings.get("compliance") or {}
     rows.append(("penalty", f"{_num(comp.get('penalty_per_t'), cur + '/t')} of shortfall"
                             + (f", fixed fine {_num(comp['fixed_fine'], cur)}"
@@ -159,8 +166,8 @@ def settings_rows(settings: Mapping, compliance: pd.DataFrame | None = None) -> 
         rows.append(("borrowing", f"up to {_pct(comp['borrowing'])} of the obligation"))
     rows.append(("offsets", _inline(comp.get("offsets"))))
     behaviour = settings.get("behaviour") or {}
-    rows.append(("expectations", f"{_inline(behaviour.get('expectations', 'myopic'))}, discount rate "
-                                 f"{_pct(behaviour.get('discount_rate', 0.05))} a year"))
+    rows.append(("expectations", (f"{_inline(behaviour.get('expectations', 'myopic'))}, discount rate "
+                                 f"{_pct(behaviour.get('discount_rate', 0.05))} a year")))
     reserves = {k: v for k, v in (settings.get("reserves") or {}).items() if v is not None}
     rows.append(("reserves", _inline(reserves) if reserves else "none"))
     return rows

@@ -14,14 +14,19 @@ import pandas as pd
 from rich import box
 from rich.console import Console
 from rich.progress import (
-    BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn,
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
     TimeRemainingColumn,
 )
 from rich.table import Table
 
 from carbonsim.report import HEADLINE, headline_rows
 
-__all__ = ["headline_table", "print_headline", "Tracker", "progress"]
+__all__ = ["Tracker", "headline_table", "print_headline", "progress"]
 
 # Short terminal labels (the report uses the longer ones of report.HEADLINE).
 _SHORT = {"year": "year", "price_mean": "price", "price_close": "close",

@@ -6,7 +6,12 @@ import numpy as np
 import pandas as pd
 
 from carbonsim.results import (
-    AUCTION_COLUMNS, COMPLIANCE_COLUMNS, PRICE_COLUMNS, SUMMARY_COLUMNS, TRADE_COLUMNS, Result,
+    AUCTION_COLUMNS,
+    COMPLIANCE_COLUMNS,
+    PRICE_COLUMNS,
+    SUMMARY_COLUMNS,
+    TRADE_COLUMNS,
+    Result,
 )
 
 SECTORS = ("power", "steel")

@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from _fake_results import TEXTBOOK, fake_simulate
+
 from carbonsim import output
 from carbonsim.cli import SUBCOMMANDS, main
 from carbonsim.errors import RunError

@@ -5,8 +5,8 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-
 from _fake_results import TEXTBOOK, fake_result, fake_simulate
+
 from carbonsim import compare, output
 from carbonsim.scenario import ScenarioError
 

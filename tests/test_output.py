@@ -9,11 +9,15 @@ import json
 import pandas as pd
 import pytest
 import yaml
-
 from _fake_results import TEXTBOOK, fake_result, fake_simulate
+
 from carbonsim import output, report
 from carbonsim.results import (
-    AUCTION_COLUMNS, COMPLIANCE_COLUMNS, PRICE_COLUMNS, SUMMARY_COLUMNS, TRADE_COLUMNS,
+    AUCTION_COLUMNS,
+    COMPLIANCE_COLUMNS,
+    PRICE_COLUMNS,
+    SUMMARY_COLUMNS,
+    TRADE_COLUMNS,
 )
 from carbonsim.scenario import ScenarioError, load_scenario
 
@@ -52,7 +56,7 @@ def test_write_run_files_and_columns(tmp_path):
 
 def test_manifest(tmp_path):
     r = fake_result()
-    start = dt.datetime(2024, 5, 1, 12, 0, 0, tzinfo=dt.timezone.utc)
+    start = dt.datetime(2024, 5, 1, 12, 0, 0, tzinfo=dt.UTC)
     folder = output.write_run(r, tmp_path / "run", command=["carbonsim", "run", "x.yaml"],
                               started=start)
     m = json.loads((folder / "manifest.json").read_text())
@@ -137,7 +141,7 @@ def test_failure_in_a_table_writer_leaves_nothing(tmp_path, monkeypatch):
 
 
 def test_default_out_dir_and_suffix(tmp_path):
-    now = dt.datetime(2024, 5, 1, 12, 30, 5, tzinfo=dt.timezone.utc)
+    now = dt.datetime(2024, 5, 1, 12, 30, 5, tzinfo=dt.UTC)
     first = output.default_out_dir("demo", tmp_path, now)
     assert first == tmp_path / "demo" / "2024-05-01T123005Z"
     first.mkdir(parents=True)

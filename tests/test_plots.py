@@ -5,10 +5,10 @@ import warnings
 
 import numpy as np
 import pytest
+from _fake_results import fake_result
 from matplotlib.figure import Figure
 from PIL import Image
 
-from _fake_results import fake_result
 from carbonsim import plots
 from carbonsim.compare import comparison_table
 

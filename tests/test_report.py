@@ -8,8 +8,8 @@ import subprocess
 import tempfile
 
 import pytest
-
 from _fake_results import fake_result, scenario_settings
+
 from carbonsim import output, report
 from carbonsim.compare import comparison_table
 
@@ -18,10 +18,10 @@ PNG = b"\x89PNG\r\n\x1a\nfake"
 
 def _cells(page: str, table_id: str) -> list[dict[str, str]]:
     """The data-col cells of a table, one dict per row (a small parser for our own markup)."""
-    table = re.search(rf'<table id="{re.escape(table_id)}">(.*?)</table>', page, re.S).group(1)
+    table = re.search(rf'<table id="{re.escape(table_id)}">(.*?)</table>', page, re.DOTALL).group(1)
     body = table.split("<tbody>", 1)[1]
-    return [dict((c, html.unescape(v)) for c, v in re.findall(r'<td data-col="([^"]+)">(.*?)</td>', row))
-            for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)]
+    return [{c: html.unescape(v) for c, v in re.findall(r'<td data-col="([^"]+)">(.*?)</td>', row)}
+            for row in re.findall(r"<tr>(.*?)</tr>", body, re.DOTALL)]
 
 
 def test_format_value():
