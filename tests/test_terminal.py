@@ -1,0 +1,55 @@
+"""Tests of the terminal output (carbonsim.terminal): headline table and progress, rich on a
+terminal and plain text otherwise."""
+
+import io
+
+from rich.console import Console
+
+from _fake_results import fake_result
+from carbonsim import terminal
+
+
+def _console(tty: bool) -> tuple[Console, io.StringIO]:
+    buf = io.StringIO()
+    return Console(file=buf, force_terminal=tty, width=120, color_system=None), buf
+
+
+def test_plain_headline_table_when_not_a_terminal():
+    console, buf = _console(False)
+    terminal.print_headline(fake_result().summary, "EUR", "demo", console=console)
+    lines = buf.getvalue().splitlines()
+    assert lines[0] == "demo"
+    assert lines[1].split() == ["year", "price", "close", "least-cost", "volume", "compliant",
+                                "met", "abatement", "efficiency", "penalties"]
+    assert lines[2].split() == ["EUR/t", "EUR/t", "EUR/t", "t", "%", "%", "EUR", "%", "EUR"]
+    assert lines[3].split()[0] == "2021" and lines[5].split()[-1] == "500"
+    assert "\x1b[" not in buf.getvalue()
+
+
+def test_rich_headline_table_on_a_terminal():
+    console, buf = _console(True)
+    terminal.print_headline(fake_result().summary, "EUR", "demo", console=console)
+    text = buf.getvalue()
+    assert "least-cost" in text and "EUR/t" in text and "2023" in text
+
+
+def test_progress_plain_lines_and_counts():
+    console, buf = _console(False)
+    with terminal.progress("batch", total=3, console=console) as tracker:
+        tracker.advance()
+        tracker.advance(failed=True)
+        tracker.advance()
+    assert (tracker.done, tracker.failed, tracker.remaining) == (2, 1, 0)
+    assert buf.getvalue().splitlines()[-1] == "batch: 2 done, 1 failed, 0 remaining"
+
+
+def test_progress_open_ended_is_silent_off_a_terminal_and_transient_on_one():
+    console, buf = _console(False)
+    with terminal.progress("running x", console=console) as tracker:
+        assert tracker.remaining is None
+    assert buf.getvalue() == ""
+    console, buf = _console(True)
+    with terminal.progress("running x", total=2, console=console) as tracker:
+        tracker.advance()
+        tracker.advance()
+    assert tracker.remaining == 0
