@@ -26,7 +26,7 @@ from carbonsim.population import build_population
 from carbonsim.results import Result, build_result
 from carbonsim.least_cost import LeastCost, least_cost
 from carbonsim.reserves import msr_step, primary_auction
-from carbonsim.session import MECHANISMS, limit_band
+from carbonsim.session import MECHANISMS, limit_band, no_trade_reference
 from carbonsim.state import PopulationState
 
 __all__ = ["Simulation", "run"]
@@ -81,10 +81,12 @@ class Simulation:
         self.verified = np.zeros(self.years, dtype=bool)
         self.owed_t = np.zeros((self.n, self.years), dtype=np.int64)  # claw-backs not covered
         self.makegood_t = np.zeros(self.n, dtype=np.int64)
-        self.closes: list[float] = []
+        self.closes: list[float] = []  # last traded price of each session that traded
+        self.reference: float | None = None  # the price the daily limits apply to
         self.last_review = -10**9
         self.carry_t = 0  # unsold auction volume carried forward
-        self.reserves = getattr(sc, "reserves", None)
+        self.reserves = sc.reserves
+        self.offset_limit = sc.compliance.offsets.limit if sc.compliance.offsets is not None else 0.0
         self.ccr_left = self.ecr_left = 0
         self.ledger = Ledger(self.n, self.years)
         self.mechanism = MECHANISMS.get(sc.market.mechanism)
@@ -158,7 +160,7 @@ class Simulation:
         obligation = obligation + self.owed_t[:, y]
         nxt = self.acc.holdings[:, y + 1] if y + 1 < self.years else np.zeros(self.n, np.int64)
         result = settle(obligation, self.acc.eligible(y), self.acc.offsets, nxt,
-                        offset_limit=offsets.limit if offsets is not None else 0.0,
+                        offset_limit=self.offset_limit,
                         borrowing=comp.borrowing, penalty_per_t=comp.penalty_per_t,
                         fixed_fine=comp.fixed_fine)
         self.acc.surrender(result.allowances_t, result.offsets_t, y, result.borrowed_t)
@@ -202,21 +204,36 @@ class Simulation:
         if 0 <= c - 1 < self.years and not self.closed[c - 1]:
             obligation = np.rint(st.emitted_t[:, c - 1]) + self.owed_t[:, c - 1]  # whole t
             eligible = acc.eligible(c - 1)
-            prior = obligation - eligible - acc.offsets - self.pending_t[:, c - 1]
+            offsets = np.minimum(acc.offsets, np.floor(self.offset_limit * obligation))
+            prior = obligation - eligible - offsets - self.pending_t[:, c - 1]
             short = np.where(prior >= 0.5, prior, 0.0)  # float dust is not a shortage
             held = held - obligation + short
-            keep = np.minimum(np.maximum(obligation - acc.offsets, 0), eligible).astype(np.int64)
+            keep = np.minimum(np.maximum(obligation - offsets, 0), eligible).astype(np.int64)
         if c < self.years:
-            current = st.emitted_t[:, c] + f * self.forecast_t[:, c] + self.makegood_t - held
+            current = st.emitted_t[:, c] + f * self._bau_rate(c, f) + self.makegood_t - held
         else:
             current, f = -held, 0.0
         return Position(short, current, f, c, np.asarray(keep, dtype=np.int64))
 
+    def _bau_rate(self, c: int, f: float) -> np.ndarray:
+        """Each emitter's estimate of its BAU emissions rate for the rest of year ``c`` (t/yr).
+
+        Its forecast made before the year, blended with the rate it has observed so far,
+        weighted by the share of the year observed.
+        """
+        if f >= 1.0:
+            return self.forecast_t[:, c]
+        st = self.state
+        observed = (st.emitted_t[:, c] + st.abated_t[:, c]) / (1.0 - f)
+        return f * self.forecast_t[:, c] + (1.0 - f) * observed
+
     def _values(self, c: int) -> tuple[np.ndarray, np.ndarray]:
         """Willingness to pay (non-compliance cost) and banking value, currency/t, (N,)."""
         comp = self.sc.compliance
-        ref = self.closes[-1] if self.closes else self.lc.price[min(c, self.years - 1)]
-        wtp = comp.penalty_per_t + (ref if comp.make_good else 0.0)
+        # With make-good the missing allowance is still owed next year, at the price the
+        # least-cost path expects then (a fixed anchor: the last close would ratchet upward).
+        make_good = self.lc.price[min(c + 1, self.years - 1)] if comp.make_good else 0.0
+        wtp = comp.penalty_per_t + make_good
         bank = 0.0
         if comp.banking and c + 1 < self.years:
             bank = self.expect(BankingView(c, np.asarray(self.closes), self.lc.price,
@@ -251,7 +268,7 @@ class Simulation:
         sub = curves.take(idx)
         b = self.sc.behaviour
         m = self.sc.market
-        ref = self.closes[-1] if self.closes else None
+        ref = self.reference
         band = limit_band(ref, m.daily_limit)
         sellable = np.where(short, 0, self.acc.holdings.sum(axis=1) - pos.keep)[idx]
         fracs = np.where(short[idx], 0.0, frac)
@@ -275,6 +292,9 @@ class Simulation:
         self.ledger.record_session(day, c, fills, int(active.sum()), band)
         if fills.volume_t > 0:
             self.closes.append(fills.close)
+            self.reference = fills.close
+        else:
+            self.reference = no_trade_reference(fills.orders, ref, band, self.tick)
         if c < self.years and day - self.last_review >= (b.review_days or 0):
             self._replan(day)
 
@@ -344,7 +364,7 @@ class Simulation:
         value = allowance_value(self.state.curves[y], pos.current, pos.frac_left, wtp, bank)
         value = np.where(pos.short > 0, wtp, value)
         need = pos.short + np.maximum(pos.current, 0.0)
-        expected = self.state.emitted_t[:, y] + pos.frac_left * self.forecast_t[:, y]
+        expected = self.state.emitted_t[:, y] + pos.frac_left * self._bau_rate(y, pos.frac_left)
         room = np.floor(offsets.limit * expected) - self.acc.offsets
         want = np.where(value > offsets.price, np.minimum(room, np.ceil(need)), 0.0)
         want = np.maximum(want, 0.0).astype(np.int64)
@@ -373,7 +393,7 @@ class Simulation:
         floor = res.price_floor if res is not None and res.price_floor is not None else 0.0
         reserve = max(a.reserve_price * (1.0 + a.reserve_price_growth) ** y, floor)
         finite = value[np.isfinite(value)]
-        centre = self.closes[-1] if self.closes else max(reserve, float(np.median(finite)) if finite.size else 0.0)
+        centre = self.reference if self.reference is not None else max(reserve, float(np.median(finite)) if finite.size else 0.0)
         half = max(float(np.quantile(np.abs(finite - centre), 0.9)) if finite.size else 0.0,
                    0.05 * centre, tick)
         grid = np.unique(np.clip(price_grid(centre, half, 2 * self.sc.behaviour.bid_steps), reserve, None))

@@ -28,15 +28,23 @@ class LeastCost:
     supply_t: np.ndarray
 
 
-def price_cap(scenario) -> float:
-    """The highest price the market can reach (currency/t): ceiling or penalty without make-good."""
+def price_cap(scenario, curves: list[MacCurves]) -> float:
+    """The highest price the market can reach (currency/t).
+
+    A price ceiling; the penalty without make-good; with make-good, non-compliance costs the
+    penalty plus the make-good allowance, which no emitter values above its costliest
+    abatement, so the penalty plus the highest MAC in the scenario bounds the price (it binds
+    only when the cap cannot be met by abatement at all).
+    """
     cap = np.inf
     reserves = scenario.reserves
     if reserves is not None and reserves.price_ceiling is not None:
         cap = reserves.price_ceiling
+    penalty = scenario.compliance.penalty_per_t
     if not scenario.compliance.make_good:
-        cap = min(cap, scenario.compliance.penalty_per_t)
-    return float(cap)
+        return float(min(cap, penalty))
+    top = max((float(c.hi[np.isfinite(c.hi)].max(initial=0.0)) for c in curves), default=0.0)
+    return float(min(cap, penalty + top))
 
 
 def least_cost(scenario, population, curves: list[MacCurves], supply_t: np.ndarray) -> LeastCost:
@@ -53,6 +61,7 @@ def least_cost(scenario, population, curves: list[MacCurves], supply_t: np.ndarr
         by_year.append(c)
     eq = intertemporal_equilibrium(by_year, bau, supply_t.astype(np.float64),
                                    discount_rate=scenario.behaviour.discount_rate,
-                                   banking=scenario.compliance.banking, ceiling=price_cap(scenario))
+                                   banking=scenario.compliance.banking,
+                                   ceiling=price_cap(scenario, by_year))
     abatement = np.array([a[: population.bau_t.shape[0]].sum() for a in eq.abatement_t])
     return LeastCost(eq.price, eq.cost, abatement, eq.bank_t, supply_t)

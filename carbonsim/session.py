@@ -21,7 +21,7 @@ from carbonsim.behaviour import Orders, price_grid
 from carbonsim.market import call_auction, match_continuous
 from carbonsim.registry import Registry
 
-__all__ = ["SessionFills", "MECHANISMS", "limit_band"]
+__all__ = ["MECHANISMS", "SessionFills", "limit_band", "no_trade_reference"]
 
 #: Relative width of the final grid spacing at which the pre-open stops refining.
 PRECISION = 0.002
@@ -46,6 +46,25 @@ def limit_band(ref: float | None, daily_limit: float | None) -> tuple[float, flo
     if ref is None or daily_limit is None or not np.isfinite(ref):
         return 0.0, np.inf
     return ref * (1.0 - daily_limit), ref * (1.0 + daily_limit)
+
+
+def no_trade_reference(orders: Orders, ref: float | None, band: tuple[float, float],
+                       tick: float) -> float | None:
+    """The reference price after a session without trades (currency/t).
+
+    As exchanges set a close from the best quotes when nothing trades: a best bid above the
+    reference moves it up to that bid, a best ask below it moves it down to that ask, within
+    the daily limits. Without this a market at its limit with only buyers (or only sellers)
+    could never move.
+    """
+    if ref is None or orders.qty.shape[0] == 0:
+        return ref
+    bids, asks = orders.price[orders.side > 0], orders.price[orders.side < 0]
+    if bids.size and bids.max() * tick > ref:
+        return float(min(bids.max() * tick, band[1]))
+    if asks.size and asks.min() * tick < ref:
+        return float(max(asks.min() * tick, band[0]))
+    return ref
 
 
 OrderBuilder = Callable[[np.ndarray], Orders]
