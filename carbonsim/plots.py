@@ -63,13 +63,22 @@ def _figure(rows: int = 1, cols: int = 1, **kw) -> tuple[Figure, np.ndarray]:
     return fig, axes
 
 
+def _headroom(ax, share: float = 0.12) -> None:
+    """Start the y axis at 0 and leave ``share`` of space above the highest point."""
+    top = ax.get_ylim()[1]
+    ax.set_ylim(0, top * (1 + share) if top > 0 else 1)
+
+
 def _empty_note(ax, text: str) -> None:
     ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center", fontsize=12,
             color=_GREY, bbox={"facecolor": "white", "edgecolor": _GREY, "boxstyle": "round"})
 
 
 def _year_axis(ax, years: np.ndarray) -> None:
-    ax.xaxis.set_major_locator(ticker.MaxNLocator(integer=True, nbins=min(len(years), 12)))
+    if len(years) <= 12:
+        ax.xaxis.set_major_locator(ticker.FixedLocator(years))
+    else:
+        ax.xaxis.set_major_locator(ticker.MaxNLocator(integer=True, nbins=12))
     ax.xaxis.set_major_formatter(ticker.FormatStrFormatter("%d"))
     if len(years):
         ax.set_xlim(years.min() - 0.6, years.max() + 0.6)
@@ -90,8 +99,11 @@ def price_path(prices: pd.DataFrame, summary: pd.DataFrame, auctions: pd.DataFra
                         step="mid", color=_BLUE, alpha=0.13, linewidth=0, label="daily price limits")
     traded = prices["price"].notna()
     if traded.any():
-        ax.plot(dates[traded], prices.loc[traded, "price"], color=_BLUE, lw=1.3, marker=".",
-                ms=4 if traded.sum() < 300 else 0, label="session price")
+        # The last traded price holds until the next trade: a step line, not a slope.
+        ax.plot(dates[traded], prices.loc[traded, "price"], ls="none", marker="o",
+                ms=4 if traded.sum() < 300 else 1.5, color=_BLUE, label="session price")
+        ax.step(dates, prices["close"].ffill(), where="post", color=_BLUE, lw=1.2, alpha=0.7,
+                label="last traded price")
     else:
         _empty_note(ax, "no trades in this run")
     if auctions is not None and auctions["price"].notna().any():
@@ -106,13 +118,15 @@ def price_path(prices: pd.DataFrame, summary: pd.DataFrame, auctions: pd.DataFra
                 label="least-cost price (benchmark)")
     ax.set_ylabel(f"price ({currency}/t)")
     fig.suptitle(title or "Allowance price and traded volume", x=0.01, ha="left", fontsize=13)
-    ax.set_ylim(bottom=0)
+    _headroom(ax)
     if ax.get_legend_handles_labels()[0]:
         ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncols=4, frameon=False,
                   borderaxespad=0.2)
-    spacing = np.median(np.diff(dates.to_numpy()).astype("timedelta64[s]").astype(float)) / 86400 \
-        if len(dates) > 1 else 1.0
-    axv.bar(dates, prices["volume_t"], width=max(0.8 * spacing, 0.8), color=_GREY)
+    days = dates.to_numpy().astype("datetime64[s]").astype(float) / 86400
+    spacing = float(np.median(np.diff(days))) if len(days) > 1 else 1.0
+    span = float(days.max() - days.min()) if len(days) > 1 else 1.0
+    # Bars at least 1/300 of the axis wide, so a lone trade stays visible on a long run.
+    axv.bar(dates, prices["volume_t"], width=max(0.8 * spacing, span / 300, 0.8), color=_GREY)
     axv.set_ylabel("volume (t)")
     axv.set_ylim(0, max(float(prices["volume_t"].max()) if len(prices) else 0.0, 0.0) * 1.05 or 1)
     axv.yaxis.set_major_formatter(ticker.FuncFormatter(_compact))
@@ -223,10 +237,11 @@ def sector_costs(compliance: pd.DataFrame, currency: str = "EUR", title: str = "
     left.set_title("Abatement cost by sector", loc="left")
     _grouped_bars(right, net)
     right.axhline(0, color="black", lw=0.8)
-    right.set_ylabel("net purchases (t): bought − sold")
+    right.set_ylabel("net purchases (t): bought (incl. auctions) − sold")
     right.set_title("Net allowance purchases by sector", loc="left")
     if not (net.to_numpy() != 0).any():
-        _empty_note(right, "no allowances changed hands")
+        _empty_note(right, "no allowances changed hands between sectors")
+        right.set_yticks([0])
     handles, labels = left.get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 8),
                frameon=False, title="compliance year" if len(labels) > 1 else None)
@@ -243,14 +258,14 @@ def versus_least_cost(summary: pd.DataFrame, currency: str = "EUR", title: str =
     fig, axes = _figure(1, 2)
     left, right = axes[0]
     years = summary["year"].to_numpy()
-    left.plot(years, summary["price_mean"], color=_BLUE, marker="o", lw=2, label="simulated (mean)")
-    left.plot(years, summary["least_cost_price"], color=_GREEN, marker="s", lw=2, ls="--",
+    left.plot(years, summary["least_cost_price"], color=_GREEN, marker="s", ms=9, lw=2, ls="--",
               label="least cost")
+    left.plot(years, summary["price_mean"], color=_BLUE, marker="o", lw=2, label="simulated (mean)")
     if summary["price_mean"].isna().all():
         _empty_note(left, "no trades in this run")
     left.set_ylabel(f"price ({currency}/t)")
     left.set_title("Allowance price", loc="left")
-    left.set_ylim(bottom=0)
+    _headroom(left)
     width = 0.38
     right.bar(years - width / 2, summary["abatement_cost"], width=width, color=_BLUE,
               label="simulated")

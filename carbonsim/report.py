@@ -59,7 +59,8 @@ figure img{width:100%;height:auto;display:block} figcaption{color:#555;font-size
 
 def format_value(value: object, kind: str) -> str:
     """Display text of one number: kind is 'year', 'price' (2 decimals), 'amount' (integer with
-    thousands separators), 'pct' (a fraction shown as percent, 1 decimal) or 'text'.
+    thousands separators; millions as '12.35 M', billions as '1.20 bn'), 'pct' (a fraction
+    shown as percent, 1 decimal) or 'text'.
 
     NaN and None show as 'n/a'.
     """
@@ -78,6 +79,10 @@ def format_value(value: object, kind: str) -> str:
         return f"{number:,.2f}"
     if kind == "pct":
         return f"{100 * number:.1f}"
+    if abs(number) >= 1e9:
+        return f"{number / 1e9:,.2f} bn"
+    if abs(number) >= 1e6:
+        return f"{number / 1e6:,.2f} M"
     return f"{number:,.0f}" if abs(number) >= 100 or number.is_integer() else f"{number:,.2f}"
 
 
@@ -91,7 +96,7 @@ def _num(value: object, unit: str = "") -> str:
     if isinstance(value, bool) or value is None:
         return _inline(value)
     if isinstance(value, (int, float)):
-        text = f"{value:,.6g}" if abs(value) < 1e6 else f"{value:.4g}"
+        text = f"{value:,.6g}" if abs(value) < 1e6 else format_value(value, "amount")
         return f"{text} {unit}".strip()
     return f"{_inline(value)} {unit}".strip()
 

@@ -45,7 +45,7 @@ def test_price_path_draws_band_least_cost_and_auctions():
     r = fake_result()
     fig = plots.price_path(r.prices, r.summary, r.auctions)
     labels = fig.axes[0].get_legend_handles_labels()[1]
-    assert labels == ["daily price limits", "session price", "primary auction price",
+    assert labels == ["daily price limits", "session price", "last traded price", "primary auction price",
                       "least-cost price (benchmark)"]
 
 

@@ -29,6 +29,8 @@ def test_format_value():
     assert report.format_value(1350.0, "amount") == "1,350"
     assert report.format_value(0.0, "amount") == "0"
     assert report.format_value(12.345, "amount") == "12.35"
+    assert report.format_value(15_512_873_945.0, "amount") == "15.51 bn"
+    assert report.format_value(-2_500_000, "amount") == "-2.50 M"
     assert report.format_value(0.994, "pct") == "99.4"
     assert report.format_value(float("nan"), "price") == "n/a"
     assert report.format_value(None, "pct") == "n/a"
