@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
@@ -129,30 +131,6 @@ def fake_result(name: str = "fake", years: int = 3, trades: bool = True, seed: i
     return Result(settings, seed, prices, auctions, compliance, summary, trades_df, msr, 1.25)
 
 
-TEXTBOOK = """\
-name: textbook-two-firms
-description: Two emitters with linear MACs under a 140 t cap, one compliance year.
-currency: EUR
-start_year: 2021
-years: 1
-seed: 1
-calendar: {sessions: 50, allocation: "01-01", verification: "03-31", compliance_deadline: "06-30"}
-cap: 140
-emitters:
-  - {id: A, sector: industry, output: 100, intensity: 1.0, mac: {kind: linear, slope: 1.0}, free_allocation: 70}
-  - {id: B, sector: industry, output: 100, intensity: 1.0, mac: {kind: linear, slope: 3.0}, free_allocation: 70}
-allocation:
-  industry: {rule: fixed}
-market: {mechanism: call_auction, tick: 0.01}
-compliance: {penalty_per_t: 1000, make_good: true, banking: false}
-behaviour: {expectations: myopic}
-"""
+SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"  # the bundled scenarios
+TEXTBOOK = (SCENARIOS / "textbook-two-firms.yaml").read_text(encoding="utf-8")
 
-
-def fake_simulate(scenario, seed=None):
-    """Stands in for carbonsim.engine.run: a fake Result carrying the real Scenario object."""
-    import dataclasses
-
-    result = fake_result(name=scenario.name, years=scenario.years)
-    return dataclasses.replace(result, scenario=scenario,
-                               seed=scenario.seed if seed is None else seed)

@@ -6,28 +6,30 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
-from _fake_results import TEXTBOOK, fake_simulate
+from _fake_results import SCENARIOS, TEXTBOOK
 
-from carbonsim import output
 from carbonsim.cli import SUBCOMMANDS, main
 from carbonsim.errors import RunError
 
 
 @pytest.fixture
 def work(tmp_path, monkeypatch):
-    """A working folder holding good.yaml and bad.yaml; results/ goes there."""
+    """A working folder holding good.yaml (the bundled textbook case) and bad.yaml (two
+    problems); results/ goes there."""
     monkeypatch.chdir(tmp_path)
     (tmp_path / "good.yaml").write_text(TEXTBOOK)
     (tmp_path / "bad.yaml").write_text(
-        TEXTBOOK.replace("cap: 140", "cap: -140").replace("tick: 0.01", "tick: 0.01, tik: 1"))
+        TEXTBOOK.replace("cap: 140", "cap: -140").replace("years: 1", "yeers: 1"))
     return tmp_path
 
 
-@pytest.fixture
-def engine(monkeypatch):
-    """The engine stand-in (a fake Result for the loaded scenario)."""
-    monkeypatch.setattr(output, "_simulate", fake_simulate)
+def _engine_raises(monkeypatch, error: BaseException) -> None:
+    def run(scenario, seed=None):
+        raise error
+
+    monkeypatch.setattr("carbonsim.engine.run", run)
 
 
 def test_help_subprocess():
@@ -56,43 +58,61 @@ def test_bad_usage_exits_2(argv, capsys):
     assert "usage:" in err and "Traceback" not in err
 
 
-def test_run_writes_folder_and_prints_report_path(work, engine, capsys):
+def test_run_writes_folder_and_prints_report_path(work, capsys):
     assert main(["run", "good.yaml", "--seed", "5"]) == 0
     out = capsys.readouterr().out
     report_line = out.strip().splitlines()[-1]
     assert report_line.startswith("report: ")
     report = work / report_line.removeprefix("report: ")
     assert report.is_file() and report.name == "report.html"
-    assert report.parent.parent == work / "results" / "textbook-two-firms"
-    assert "price" in out and "least-cost" in out and "2021" in out
-    manifest = json.loads((report.parent / "manifest.json").read_text())
-    assert manifest["seed"] == 5 and manifest["command"] == ["carbonsim", "run", "good.yaml",
-                                                            "--seed", "5"]
+    folder = report.parent
+    assert folder.parent == work / "results" / "textbook-two-firms"
+    assert "least-cost" in out and "2021" in out and "45.00" in out  # the textbook price
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["seed"] == 5
+    assert manifest["command"] == ["carbonsim", "run", "good.yaml", "--seed", "5"]
+    summary = pd.read_csv(folder / "summary.csv")
+    assert summary["least_cost_price"][0] == pytest.approx(45.0, rel=0.01)
+    assert summary["price_mean"][0] == pytest.approx(45.0, rel=0.05)
+    assert summary["fulfillment_entities"][0] == 1.0
+    assert sorted(p.name for p in (folder / "plots").iterdir()) == [
+        "emissions_cap.png", "fulfillment.png", "price_path.png", "sector_costs.png",
+        "versus_least_cost.png"]
 
 
-def test_run_twice_gets_two_folders(work, engine):
+@pytest.mark.parametrize("name", ["textbook-two-firms", "hotelling-banking"])
+def test_bundled_scenarios_run(name, tmp_path, capsys):
+    out = tmp_path / name
+    assert main(["run", str(SCENARIOS / f"{name}.yaml"), "--out", str(out)]) == 0
+    assert capsys.readouterr().out.strip().splitlines()[-1] == f"report: {out / 'report.html'}"
+    summary = pd.read_csv(out / "summary.csv")
+    assert (summary["fulfillment_volume"] == 1.0).all()
+    assert (summary["efficiency"] > 0.95).all()
+
+
+def test_run_twice_gets_two_folders(work):
     assert main(["run", "good.yaml"]) == 0
     assert main(["run", "good.yaml"]) == 0
     assert len(list((work / "results" / "textbook-two-firms").iterdir())) == 2
 
 
-def test_run_bad_scenario_exits_2_without_traceback_or_results(work, engine, capsys):
+def test_run_bad_scenario_exits_2_without_traceback_or_results(work, capsys):
     assert main(["run", "bad.yaml"]) == 2
     err = capsys.readouterr().err
     lines = err.strip().splitlines()
-    assert len(lines) == 2  # one line per problem
+    assert len(lines) == 3  # one line per problem: years missing, yeers unknown, cap negative
     assert all(line.startswith("bad.yaml:") for line in lines)
-    assert "cap" in err and "tik" in err and "Traceback" not in err
+    assert "cap" in err and "yeers" in err and "Traceback" not in err
     assert not (work / "results").exists()
 
 
-def test_run_missing_file_exits_2(work, engine, capsys):
+def test_run_missing_file_exits_2(work, capsys):
     assert main(["run", "nowhere.yaml"]) == 2
     err = capsys.readouterr().err
     assert "nowhere.yaml" in err and "Traceback" not in err
 
 
-def test_run_existing_out_exits_2_and_keeps_it(work, engine, capsys):
+def test_run_existing_out_exits_2_and_keeps_it(work, capsys):
     (work / "out").mkdir()
     (work / "out" / "old.csv").write_text("x")
     assert main(["run", "good.yaml", "--out", "out"]) == 2
@@ -101,17 +121,14 @@ def test_run_existing_out_exits_2_and_keeps_it(work, engine, capsys):
 
 
 def test_run_failure_exits_1(work, monkeypatch, capsys):
-    def failing(scenario, seed):
-        raise RunError("no equilibrium: the cap is below what abatement can reach")
-
-    monkeypatch.setattr(output, "_simulate", failing)
+    _engine_raises(monkeypatch, RunError("no equilibrium: the cap is below what abatement can reach"))
     assert main(["run", "good.yaml"]) == 1
     err = capsys.readouterr().err
     assert "the run failed: no equilibrium" in err and "Traceback" not in err
     assert not (work / "results").exists()
 
 
-def test_write_failure_exits_1_and_leaves_nothing(work, engine, monkeypatch, capsys):
+def test_write_failure_exits_1_and_leaves_nothing(work, monkeypatch, capsys):
     def broken(*args, **kw):
         raise OSError(28, "No space left on device")
 
@@ -123,10 +140,7 @@ def test_write_failure_exits_1_and_leaves_nothing(work, engine, monkeypatch, cap
 
 
 def test_unexpected_error_exits_1_with_hint_and_debug_shows_traceback(work, monkeypatch, capsys):
-    def buggy(scenario, seed):
-        raise ZeroDivisionError("division by zero")
-
-    monkeypatch.setattr(output, "_simulate", buggy)
+    _engine_raises(monkeypatch, ZeroDivisionError("division by zero"))
     assert main(["run", "good.yaml"]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--debug" in err and "ZeroDivisionError" in err
@@ -137,10 +151,7 @@ def test_unexpected_error_exits_1_with_hint_and_debug_shows_traceback(work, monk
 
 
 def test_interrupted_run_exits_1_and_writes_nothing(work, monkeypatch, capsys):
-    def interrupted(scenario, seed):
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(output, "_simulate", interrupted)
+    _engine_raises(monkeypatch, KeyboardInterrupt())
     assert main(["run", "good.yaml"]) == 1
     assert "interrupted" in capsys.readouterr().err
     assert not (work / "results").exists()
@@ -152,7 +163,7 @@ def test_validate(work, capsys):
     assert main(["validate", "good.yaml", "bad.yaml"]) == 2
     captured = capsys.readouterr()
     assert captured.out == "ok textbook-two-firms\n"
-    assert captured.err.count("bad.yaml:") == 2 and "Traceback" not in captured.err
+    assert captured.err.count("bad.yaml:") == 3 and "Traceback" not in captured.err
 
 
 def test_schema(capsys):
@@ -161,17 +172,20 @@ def test_schema(capsys):
     assert "properties" in schema and "cap" in schema["properties"]
 
 
-def test_compare(work, engine, capsys):
+def test_compare(work, capsys):
     (work / "strict.yaml").write_text(TEXTBOOK.replace("name: textbook-two-firms", "name: strict")
                                       .replace("penalty_per_t: 1000", "penalty_per_t: 5000"))
-    assert main(["compare", "good.yaml", "strict.yaml", "--out", "cmp"]) == 0
+    assert main(["compare", "good.yaml", "strict.yaml", "--out", "cmp", "--seed", "3"]) == 0
     out = capsys.readouterr().out
     assert out.strip().splitlines()[-1] == "report: " + str(Path("cmp") / "report.html")
     assert "textbook-two-firms" in out and "strict" in out
-    assert (work / "cmp" / "comparison.csv").is_file()
+    table = pd.read_csv(work / "cmp" / "comparison.csv")
+    assert list(table["scenario"]) == ["textbook-two-firms", "strict"]
+    assert "net_spend.industry" in table.columns
+    assert (work / "cmp" / "runs" / "strict" / "report.html").is_file()
 
 
-def test_compare_bad_scenario_exits_2(work, engine, capsys):
+def test_compare_bad_scenario_exits_2(work, capsys):
     assert main(["compare", "good.yaml", "bad.yaml"]) == 2
     assert "Traceback" not in capsys.readouterr().err
     assert not (work / "results").exists()

@@ -5,9 +5,9 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from _fake_results import TEXTBOOK, fake_result, fake_simulate
+from _fake_results import TEXTBOOK, fake_result
 
-from carbonsim import compare, output
+from carbonsim import compare
 from carbonsim.scenario import ScenarioError
 
 
@@ -73,8 +73,7 @@ def test_write_compare_failure_leaves_nothing(tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_run_scenarios_names_seeds_and_problems(tmp_path, monkeypatch):
-    monkeypatch.setattr(output, "_simulate", fake_simulate)
+def test_run_scenarios_names_seeds_and_problems(tmp_path):
     a = tmp_path / "a.yaml"
     a.write_text(TEXTBOOK)
     runs = compare.run_scenarios([a, a], seed=11)
@@ -89,8 +88,7 @@ def test_run_scenarios_names_seeds_and_problems(tmp_path, monkeypatch):
     assert any("bad1" in f for f in files) and any("bad2" in f for f in files)
 
 
-def test_compare_and_write(tmp_path, monkeypatch):
-    monkeypatch.setattr(output, "_simulate", fake_simulate)
+def test_compare_and_write(tmp_path):
     a = tmp_path / "a.yaml"
     a.write_text(TEXTBOOK)
     table, folder, runs = compare.compare_and_write([a, a], root=tmp_path / "results")

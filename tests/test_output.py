@@ -9,9 +9,10 @@ import json
 import pandas as pd
 import pytest
 import yaml
-from _fake_results import TEXTBOOK, fake_result, fake_simulate
+from _fake_results import TEXTBOOK, fake_result
 
 from carbonsim import output, report
+from carbonsim.engine import run
 from carbonsim.results import (
     AUCTION_COLUMNS,
     COMPLIANCE_COLUMNS,
@@ -74,7 +75,7 @@ def test_scenario_yaml_is_the_resolved_scenario_and_loads_back(tmp_path):
     src = tmp_path / "s.yaml"
     src.write_text(TEXTBOOK)
     scenario = load_scenario(src)
-    folder = output.write_run(fake_simulate(scenario), tmp_path / "run")
+    folder = output.write_run(run(scenario), tmp_path / "run")
     data = yaml.safe_load((folder / "scenario.yaml").read_text())
     assert data["name"] == "textbook-two-firms" and data["cap"] == 140
     assert data["behaviour"]["discount_rate"] == 0.05  # a default, filled in
@@ -159,7 +160,7 @@ def test_write_run_default_folder(tmp_path):
 
 def test_run_and_write_refuses_existing_out_before_running(tmp_path, monkeypatch):
     ran = []
-    monkeypatch.setattr(output, "_simulate", lambda s, seed: ran.append(s) or fake_simulate(s, seed))
+    monkeypatch.setattr("carbonsim.engine.run", lambda s, seed=None: ran.append(s) or run(s, seed))
     src = tmp_path / "s.yaml"
     src.write_text(TEXTBOOK)
     (tmp_path / "out").mkdir()

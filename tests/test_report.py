@@ -7,10 +7,12 @@ import shutil
 import subprocess
 import tempfile
 
+import pandas as pd
 import pytest
-from _fake_results import fake_result, scenario_settings
+from _fake_results import SCENARIOS, fake_result, scenario_settings
 
-from carbonsim import output, report
+from carbonsim import report
+from carbonsim.cli import main
 from carbonsim.compare import comparison_table
 
 PNG = b"\x89PNG\r\n\x1a\nfake"
@@ -120,19 +122,25 @@ def chromium(url: str, *extra: str) -> subprocess.CompletedProcess:
 
 @pytest.mark.browser
 def test_report_in_headless_chromium(tmp_path):
+    """A real run's report.html, loaded by Chromium: the headline values are on the page."""
     if _chromium() is None:
-        pytest.skip("needs a headless Chromium: apt-get install -y chromium")
-    r = fake_result()
-    folder = output.write_run(r, tmp_path / "run")
+        pytest.skip("needs a headless Chromium (Debian: apt-get install -y chromium)")
+    folder = tmp_path / "run"
+    assert main(["run", str(SCENARIOS / "hotelling-banking.yaml"), "--out", str(folder)]) == 0
+    summary = pd.read_csv(folder / "summary.csv")
     proc = chromium((folder / "report.html").as_uri(), "--dump-dom")
     assert proc.returncode == 0, proc.stderr[-2000:]
     dom = proc.stdout
     rows = _cells(dom, "headline")
     assert [row["year"] for row in rows] == ["2021", "2022", "2023"]
-    assert rows[0]["price_mean"] == f"{r.summary['price_mean'][0]:,.2f}"
-    assert rows[-1]["penalties"] == "500"
+    for row, (_, s) in zip(rows, summary.iterrows()):
+        assert row["price_mean"] == f"{s['price_mean']:,.2f}"
+        assert row["least_cost_price"] == f"{s['least_cost_price']:,.2f}"
+        assert row["fulfillment_volume"] == f"{100 * s['fulfillment_volume']:.1f}"
+    assert [row["least_cost_price"] for row in rows] == ["42.82", "44.96", "47.21"]
     assert dom.count("data:image/png;base64,") == 5
+    assert "hotelling-banking" in dom
     shot = tmp_path / "report.png"
-    proc = chromium((folder / "report.html").as_uri(), f"--screenshot={shot}", "--window-size=1280,2400",
-                    "--hide-scrollbars")
+    proc = chromium((folder / "report.html").as_uri(), f"--screenshot={shot}",
+                    "--window-size=1280,2400", "--hide-scrollbars")
     assert proc.returncode == 0 and shot.stat().st_size > 50_000  # a rendered page, not a blank one

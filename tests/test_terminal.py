@@ -3,9 +3,9 @@ terminal and plain text otherwise."""
 
 import io
 
+from _fake_results import fake_result
 from rich.console import Console
 
-from _fake_results import fake_result
 from carbonsim import terminal
 
 
