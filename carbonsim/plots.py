@@ -296,15 +296,22 @@ def compare_years(table: pd.DataFrame, columns: list[tuple[str, str]], title: st
     """
     fig, axes = _figure(1, len(columns), figsize=(FIGSIZE[0], FIGSIZE[1] - 0.4))
     years = table["year"].to_numpy()
+    groups = list(table.groupby("scenario", sort=False))
+    markers = "osD^vP*X"
     for ax, (col, label) in zip(axes[0], columns):
-        for k, (name, rows) in enumerate(table.groupby("scenario", sort=False)):
+        for k, (name, rows) in enumerate(groups):
             values = rows[col] * (100 if col in percent else 1)
-            ax.plot(rows["year"], values, marker="o", lw=2, color=_CYCLE[k % len(_CYCLE)],
-                    label=str(name))
+            dodge = (k - (len(groups) - 1) / 2) * min(0.08, 0.5 / len(groups))  # equal values stay visible
+            ax.plot(rows["year"] + dodge, values, marker=markers[k % len(markers)], ms=7, lw=2,
+                    color=_CYCLE[k % len(_CYCLE)], label=str(name))
         ax.set_ylabel(label)
         ax.set_xlabel("compliance year")
-        ax.yaxis.set_major_formatter(ticker.PercentFormatter(100) if col in percent
-                                     else ticker.FuncFormatter(_compact))
+        if col in percent:
+            ax.set_ylim(0, 110)
+            ax.yaxis.set_major_formatter(ticker.PercentFormatter(100, decimals=0))
+        else:
+            _headroom(ax)
+            ax.yaxis.set_major_formatter(ticker.FuncFormatter(_compact))
         _year_axis(ax, np.unique(years))
     handles, labels = axes[0, 0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 4), frameon=False)

@@ -241,6 +241,11 @@ _CAPTIONS = {
     "fulfillment": "Share of emitters fully compliant, and share of the obligation surrendered.",
     "sector_costs": "Abatement cost and net allowance purchases by sector.",
     "versus_least_cost": "Simulated price and abatement cost against the least-cost benchmark.",
+    "price_cost": "Mean allowance price and abatement cost by year, one line per run.",
+    "fulfillment_efficiency": "Fulfillment (emitters and obligation) and efficiency by year, "
+                              "one line per run.",
+    "who_pays": "Total cost by sector over all years (abatement + net spend + penalties), "
+                "one bar per run.",
 }
 
 
@@ -320,12 +325,14 @@ def compare_page(runs: Sequence[tuple[str, object, Mapping]], figures: Mapping[s
     table of carbonsim.compare (shown per year when given).
     """
     names = [n for n, _, _ in runs]
-    head = '<th class="l"></th>' + "".join(f"<th>{_e(n)}</th>" for n in names)
 
     def side_by_side(rows: list[tuple[str, list[str]]], table_id: str) -> str:
+        text = table_id == "settings"  # text left-aligned, numbers right-aligned
+        cls = ' class="l"' if text else ""
+        head = '<th class="l"></th>' + "".join(f"<th{cls}>{_e(n)}</th>" for n in names)
         body = "".join(
-            f'<tr{" class=diff" if len(set(v)) > 1 and table_id == "settings" else ""}>'
-            f'<th class="l">{_e(k)}</th>' + "".join(f'<td class="l">{_e(x)}</td>' for x in v) + "</tr>"
+            f'<tr{" class=diff" if text and len(set(v)) > 1 else ""}>'
+            f'<th class="l">{_e(k)}</th>' + "".join(f"<td{cls}>{_e(x)}</td>" for x in v) + "</tr>"
             for k, v in rows)
         return f'<table id="{table_id}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
@@ -352,7 +359,8 @@ def compare_page(runs: Sequence[tuple[str, object, Mapping]], figures: Mapping[s
               "total = abatement cost + net spend + penalties.</p>"
             + "<h2>Key settings</h2>" + side_by_side(list(labels.items()), "settings")
             + '<p class="note">Highlighted rows differ between the runs.</p>'
-            + "<h2>Plots</h2>" + "".join(_img(png, k.replace("_", " ")) for k, png in figures.items()))
+            + "<h2>Plots</h2>"
+            + "".join(_img(png, _CAPTIONS.get(k, k.replace("_", " "))) for k, png in figures.items()))
     for name, result, settings in runs:
         body += (f"<h2>Headline numbers: {_e(name)}</h2>"
                  + _headline_html(result.summary, str(settings.get("currency", "")),
