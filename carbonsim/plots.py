@@ -125,8 +125,14 @@ def price_path(prices: pd.DataFrame, summary: pd.DataFrame, auctions: pd.DataFra
     days = dates.to_numpy().astype("datetime64[s]").astype(float) / 86400
     spacing = float(np.median(np.diff(days))) if len(days) > 1 else 1.0
     span = float(days.max() - days.min()) if len(days) > 1 else 1.0
-    # Bars at least 1/300 of the axis wide, so a lone trade stays visible on a long run.
-    axv.bar(dates, prices["volume_t"], width=max(0.8 * spacing, span / 300, 0.8), color=_GREY)
+    volume = prices["volume_t"].to_numpy()
+    traded_days = volume > 0
+    if traded_days.sum() <= 400:
+        # Bars at least 1/300 of the axis wide, so a lone trade stays visible on a long run.
+        axv.bar(dates[traded_days], volume[traded_days],
+                width=max(0.8 * spacing, span / 300, 0.8), color=_GREY)
+    else:  # one polygon instead of thousands of bars: same picture, a fraction of the time
+        axv.fill_between(dates, volume, step="mid", color=_GREY, linewidth=0)
     axv.set_ylabel("volume (t)")
     axv.set_ylim(0, max(float(prices["volume_t"].max()) if len(prices) else 0.0, 0.0) * 1.05 or 1)
     axv.yaxis.set_major_formatter(ticker.FuncFormatter(_compact))
