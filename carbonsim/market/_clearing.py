@@ -1,0 +1,113 @@
+"""Array pieces shared by the call-auction paths: price choice over segments, rationing, sorting.
+
+A book's candidate prices are described by *segments*: consecutive runs of ticks on which the
+demand D (buys at or above the price) and supply S (sells at or below) are constant, in
+ascending price order, the segments of one book contiguous. The dense path uses one segment per
+tick; the sparse path one per distinct order price plus one per gap between them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._checks import INT64_MAX
+
+__all__ = ["select_segments", "pressure_rule", "ration", "stable_argsort", "group_starts"]
+
+_U64 = np.uint64
+
+
+def stable_argsort(key: np.ndarray, max_key: int) -> np.ndarray:
+    """Stable argsort of non-negative int64 keys <= ``max_key``.
+
+    Uses an LSD radix sort over bytes (numpy sorts uint8 keys stably by counting) when the keys
+    have at most 40 bits, which is several times faster than a comparison sort.
+    """
+    bits = int(max_key).bit_length()
+    if bits > 40:
+        return np.argsort(key, kind="stable")
+    if bits <= 16:
+        return np.argsort(key.astype(np.uint16 if bits > 8 else np.uint8), kind="stable")
+    perm = np.argsort(key.astype(np.uint8), kind="stable")  # astype keeps the low byte
+    for shift in range(8, bits, 8):
+        digit = (key[perm] >> shift).astype(np.uint8)
+        perm = perm[np.argsort(digit, kind="stable")]
+    return perm
+
+
+def group_starts(sorted_ids: np.ndarray) -> np.ndarray:
+    """Start offsets of the runs of equal values in a sorted (or grouped) id array."""
+    if sorted_ids.shape[0] == 0:
+        return np.zeros(0, np.intp)
+    change = np.flatnonzero(sorted_ids[1:] != sorted_ids[:-1]) + 1
+    return np.concatenate(([0], change))
+
+
+def select_segments(starts: np.ndarray, counts: np.ndarray, demand: np.ndarray,
+                    supply: np.ndarray):
+    """Per book: the largest volume and the range of segments that the tie rules keep.
+
+    ``demand``/``supply`` (int64, t) per segment; a segment with demand −1 is a placeholder
+    that is never chosen. Returns (vmax, first, last, diff_first, diff_last): ``first`` and
+    ``last`` are the first and last segments that maximise volume and, among those, minimise
+    |D − S| (they form one contiguous run, as D − S is non-increasing in price), and
+    ``diff_*`` is D − S there. Books with vmax == 0 do not trade; their other values are moot.
+    """
+    volume = np.minimum(demand, supply)
+    vmax = np.maximum.reduceat(volume, starts)
+    diff = demand - supply
+    imbalance = np.abs(diff)
+    imbalance = np.where(volume == np.repeat(vmax, counts), imbalance, INT64_MAX)
+    imin = np.minimum.reduceat(imbalance, starts)
+    kept = np.flatnonzero(imbalance == np.repeat(imin, counts))
+    first = kept[np.searchsorted(kept, starts)]
+    last = kept[np.searchsorted(kept, starts + counts) - 1]
+    return vmax, first, last, diff[first], diff[last]
+
+
+def pressure_rule(lo: np.ndarray, hi: np.ndarray, diff_lo: np.ndarray, diff_hi: np.ndarray,
+                  reference: np.ndarray | None) -> np.ndarray:
+    """The clearing tick in [lo, hi] per book by market pressure, then reference or middle.
+
+    Excess demand at every kept tick (D − S > 0 at the highest) gives ``hi``; excess supply at
+    every kept tick (D − S < 0 at the lowest) gives ``lo``; otherwise the tick nearest to
+    ``reference`` (int64 per book) or, without one, lo + (hi − lo) // 2.
+    """
+    if reference is None:
+        middle = lo + (hi - lo) // 2
+    else:
+        middle = np.clip(reference, lo, hi)
+    return np.where(diff_hi > 0, hi, np.where(diff_lo < 0, lo, middle))
+
+
+def _repeat_groups(values: np.ndarray, starts: np.ndarray, n: int) -> np.ndarray:
+    return np.repeat(values, np.diff(np.append(starts, n)))
+
+
+def ration(qty: np.ndarray, starts: np.ndarray, residual: np.ndarray, rule: str) -> np.ndarray:
+    """Share ``residual[g]`` tonnes among the orders of each group g, in time order.
+
+    ``qty`` (int64 t) holds the orders of group g at ``starts[g]:starts[g+1]``, oldest first;
+    0 <= residual[g] <= the group's total. "time": oldest first; "pro_rata": the floor of each
+    order's proportional share, then the leftover tonnes one each to the oldest orders.
+    Returns the fills (int64 t). Exact for any quantities whose group totals fit in int64.
+    """
+    n = qty.shape[0]
+    if n == 0:
+        return np.zeros(0, np.int64)
+    res = _repeat_groups(residual, starts, n)
+    if rule == "time":
+        # Cumulative sums wrap in uint64; differences within a group are exact.
+        cum = np.cumsum(qty.view(_U64))
+        before = (cum - qty.view(_U64)) - _repeat_groups(cum[starts] - qty[starts].view(_U64),
+                                                         starts, n)
+        return np.clip(res - before.view(np.int64), 0, qty)
+    total = np.add.reduceat(qty, starts)
+    tot = _repeat_groups(total, starts, n)
+    if np.all(qty <= INT64_MAX // np.maximum(res, 1)):
+        share = qty * res // tot
+    else:  # products beyond int64: exact Python integers for this (rare) level
+        share = (qty.astype(object) * res.astype(object) // tot.astype(object)).astype(np.int64)
+    leftover = residual - np.add.reduceat(share, starts)
+    rank = np.arange(n) - _repeat_groups(starts, starts, n)
+    return share + (rank < _repeat_groups(leftover, starts, n))
