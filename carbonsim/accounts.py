@@ -62,13 +62,13 @@ class Accounts:
 
     def claw_back(self, qty: np.ndarray) -> np.ndarray:
         """Cancel up to ``qty`` (N,) t from emitters' holdings, oldest first; returns the rest owed."""
-        taken = np.minimum(qty, self.holdings.sum(axis=1))
+        taken = np.minimum(qty, self.held())
         self.retire(taken)
         return qty - taken
 
     def cancel_vintages_up_to(self, vintage: int) -> np.ndarray:
         """Cancel every emitter's allowances of vintages <= ``vintage`` (no banking); returns (N,) t."""
-        gone = self.holdings[:, : vintage + 1].sum(axis=1)
+        gone = self.eligible(vintage)
         self.cancelled[: vintage + 1] += self.holdings[:, : vintage + 1].sum(axis=0)
         self.holdings[:, : vintage + 1] = 0
         return gone
@@ -84,18 +84,22 @@ class Accounts:
         """
         if int(bought.sum()) != int(sold.sum()):
             raise InvariantError(f"bought {int(bought.sum())} t but sold {int(sold.sum())} t")
-        kept = take_oldest_first(self.holdings, keep) if keep is not None else 0
-        delivered = take_oldest_first(self.holdings - kept, sold)
-        self.holdings -= delivered
+        sellers = np.flatnonzero(sold)  # only the rows that trade are touched
+        held = self.holdings[sellers]
+        if keep is not None:
+            held = held - take_oldest_first(held, keep[sellers])
+        delivered = take_oldest_first(held, sold[sellers])
+        self.holdings[sellers] -= delivered
         by_vintage = delivered.sum(axis=0)
-        order = np.argsort(~first, kind="stable") if first is not None else slice(None)
-        b = bought[order]
-        end_b = np.cumsum(b)
-        start_b = end_b - b
+        buyers = np.flatnonzero(bought)
+        if first is not None:
+            buyers = buyers[np.argsort(~first[buyers], kind="stable")]
+        end_b = np.cumsum(bought[buyers])
+        start_b = end_b - bought[buyers]
         end_v = np.cumsum(by_vintage)
         start_v = end_v - by_vintage
         got = np.minimum(end_b[:, None], end_v[None, :]) - np.maximum(start_b[:, None], start_v[None, :])
-        self.holdings[order] += np.clip(got, 0, None)
+        self.holdings[buyers] += np.clip(got, 0, None)
 
     def deliver_from_pool(self, qty: np.ndarray, vintage: int) -> None:
         """Move (N,) t of ``vintage`` from the regulator's pool to emitters (cash separately)."""
@@ -160,4 +164,9 @@ class Accounts:
 
     def eligible(self, up_to_vintage: int) -> np.ndarray:
         """Allowances each emitter holds of vintages <= ``up_to_vintage`` (N,) t."""
-        return self.holdings[:, : up_to_vintage + 1].sum(axis=1)
+        # einsum sums the short vintage axis several times faster than .sum(axis=1)
+        return np.einsum("ij->i", self.holdings[:, : up_to_vintage + 1])
+
+    def held(self) -> np.ndarray:
+        """Allowances each emitter holds, all vintages, (N,) t."""
+        return np.einsum("ij->i", self.holdings)

@@ -48,8 +48,7 @@ def plan_rate(curves: MacCurves, need_t: np.ndarray, frac_left: float,
     MAC⁻¹(value); where ``value`` sits on a step technology (a vertical part of the curve) the
     emitter uses just enough of the step to cover its need.
     """
-    upper = abatement_at(curves, value)
-    lower = abatement_at(curves, np.nextafter(value, -np.inf))
+    lower, upper = abatement_at(curves, np.column_stack([np.nextafter(value, -np.inf), value])).T
     wanted = need_t / frac_left if frac_left > 0 else np.zeros_like(need_t)
     return np.clip(wanted, lower, upper)
 
@@ -76,17 +75,14 @@ class Orders:
                         for f in ("owner", "side", "price", "qty")))
 
 
-def _lots(x: np.ndarray, lot: int) -> np.ndarray:
-    """Whole lots nearest to ``x`` t: the k-th tonne is valued at the MAC at its middle, which
-    for a linear MAC is exactly its average cost (flooring would undervalue every tonne)."""
-    return (np.floor(x / lot + 0.5) * lot).astype(np.int64)
-
-
-def schedule_orders(curves: MacCurves, need_t: np.ndarray, frac_left: float, wtp: np.ndarray,
+def schedule_orders(curves: MacCurves, need_t: np.ndarray, frac_left: float | np.ndarray,
+                    wtp: np.ndarray,
                     floor_value: np.ndarray, sellable_t: np.ndarray, grid: np.ndarray,
                     tick: float, *, gap_fraction: float = 1.0, min_lot: int = 1,
                     fee_per_t: float = 0.0, owner: np.ndarray | None = None) -> Orders:
     """Truthful K-step buy and sell schedules of N emitters on the price ``grid`` (currency/t).
+
+    ``frac_left`` is the fraction of the year left, one for all or one per emitter.
 
     At each grid price p the emitter's cumulative demand is max(0, need − f·MAC⁻¹(p)) while
     p <= wtp, and its cumulative supply max(0, f·MAC⁻¹(p) − need) while p >= floor_value,
@@ -100,28 +96,35 @@ def schedule_orders(curves: MacCurves, need_t: np.ndarray, frac_left: float, wtp
     wtp = np.broadcast_to(np.asarray(wtp, np.float64), (n,))
     if owner is None:
         owner = np.arange(n)
-    net = np.empty((n, k))
-    for j, p in enumerate(grid):  # K is small (bid steps); the emitters are vectorised
-        p_eff = np.minimum(np.maximum(p, floor_value), wtp)
-        net[:, j] = need_t - frac_left * abatement_at(curves, p_eff)
-    net *= gap_fraction
-    demand = np.where(grid[None, :] <= wtp[:, None], np.maximum(net, 0.0), 0.0)
-    supply = np.where(grid[None, :] >= floor_value[:, None], np.maximum(-net, 0.0), 0.0)
-    demand = _lots(demand, min_lot)
-    sellable = (np.asarray(sellable_t) // min_lot * min_lot)[:, None]
-    supply = np.minimum(_lots(supply, min_lot), sellable)
-    # Cumulative demand falls with the price: the order at grid[j] buys D_j − D_{j+1}.
-    buy_q = demand - np.concatenate([demand[:, 1:], np.zeros((n, 1), np.int64)], axis=1)
-    # Cumulative supply rises with the price: the order at grid[j] sells S_j − S_{j−1}.
-    sell_q = supply - np.concatenate([np.zeros((n, 1), np.int64), supply[:, :-1]], axis=1)
+    # Bounds that cut the grid (a bank value above its lowest price, a penalty below its
+    # highest) are applied; the common case, where none does, costs nothing.
+    cut_low, cut_high = floor_value > grid[0], wtp < grid[-1]
+    p_eff = np.broadcast_to(grid, (n, k))
+    if cut_low.any() or cut_high.any():
+        p_eff = np.minimum(np.maximum(p_eff, floor_value[:, None]), wtp[:, None])
+    frac = np.broadcast_to(np.asarray(frac_left, np.float64), (n,))[:, None]
+    lots = need_t[:, None] - frac * abatement_at(curves, p_eff)
+    lots *= gap_fraction / min_lot
+    # Nearest whole lots: the k-th tonne is valued at the MAC at its middle, which for a
+    # linear MAC is exactly its average cost (flooring would undervalue every tonne).
+    demand = np.maximum(np.floor(lots + 0.5), 0.0)
+    supply = np.maximum(np.floor(0.5 - lots), 0.0)
+    if cut_high.any():  # no emitter buys above what non-compliance costs it
+        demand[grid[None, :] > wtp[:, None]] = 0.0
+    if cut_low.any():  # nor sells below what a banked allowance is worth to it
+        supply[grid[None, :] < floor_value[:, None]] = 0.0
+    np.minimum(supply, (np.asarray(sellable_t) // min_lot)[:, None], out=supply)
+    # Cumulative demand falls with the price: the order at grid[j] buys D_j − D_{j+1};
+    # cumulative supply rises: the order at grid[j] sells S_j − S_{j−1}.
+    demand[:, :-1] -= demand[:, 1:]
+    supply[:, 1:] -= supply[:, :-1].copy()
     buy_ticks = np.floor(np.maximum(grid - fee_per_t, 0.0) / tick + 1e-9).astype(np.int64)
     sell_ticks = np.ceil((grid + fee_per_t) / tick - 1e-9).astype(np.int64)
-    owners = np.broadcast_to(owner[:, None], (n, k))
-    b, s = buy_q > 0, sell_q > 0
+    bi, bj = np.nonzero(demand > 0)
+    si, sj = np.nonzero(supply > 0)
     return Orders(
-        owner=np.concatenate([owners[b], owners[s]]),
-        side=np.concatenate([np.ones(b.sum(), np.int8), -np.ones(s.sum(), np.int8)]),
-        price=np.concatenate([np.broadcast_to(buy_ticks, (n, k))[b],
-                              np.broadcast_to(sell_ticks, (n, k))[s]]),
-        qty=np.concatenate([buy_q[b], sell_q[s]]),
+        owner=owner[np.concatenate([bi, si])],
+        side=np.concatenate([np.ones(bi.size, np.int8), -np.ones(si.size, np.int8)]),
+        price=np.concatenate([buy_ticks[bj], sell_ticks[sj]]),
+        qty=(np.concatenate([demand[bi, bj], supply[si, sj]]) * min_lot).astype(np.int64),
     )

@@ -199,7 +199,7 @@ class Simulation:
         st, acc = self.state, self.acc
         c = st.year_of(day)
         f = st.fraction_left(day)
-        held = acc.holdings.sum(axis=1) + acc.offsets + self.pending_t[:, : c + 1].sum(axis=1)
+        held = acc.held() + acc.offsets + np.einsum("ij->i", self.pending_t[:, : c + 1])
         short = keep = np.zeros(self.n)
         if 0 <= c - 1 < self.years and not self.closed[c - 1]:
             obligation = np.rint(st.emitted_t[:, c - 1]) + self.owed_t[:, c - 1]  # whole t
@@ -264,25 +264,21 @@ class Simulation:
         frac = f if c < self.years else 0.0
         value = allowance_value(curves, need, frac, wtp, bank)
         value = np.where(short, wtp, value)
-        idx = np.flatnonzero(active)
-        sub = curves.take(idx)
         b = self.sc.behaviour
         m = self.sc.market
         ref = self.reference
         band = limit_band(ref, m.daily_limit)
-        sellable = np.where(short, 0, self.acc.holdings.sum(axis=1) - pos.keep)[idx]
-        fracs = np.where(short[idx], 0.0, frac)
+        # Who does not take part this session submits nothing (no need, nothing to sell).
+        need = np.where(active, need, 0.0)
+        sellable = np.where(active & ~short, self.acc.held() - pos.keep, 0)
+        fracs = np.where(short, 0.0, frac)
 
         def build(grid: np.ndarray) -> Orders:
-            parts = []
-            for frac_value in np.unique(fracs):  # at most two groups: prior-short and the rest
-                g = fracs == frac_value
-                parts.append(schedule_orders(
-                    sub.take(g), need[idx][g], float(frac_value), wtp[idx][g], bank[idx][g],
-                    sellable[g], grid, self.tick, gap_fraction=b.gap_fraction,
-                    min_lot=m.min_lot, fee_per_t=m.fee_per_t, owner=idx[g]))
-            return self._with_price_controls(Orders.concat(parts))
+            return self._with_price_controls(schedule_orders(
+                curves, need, fracs, wtp, bank, sellable, grid, self.tick,
+                gap_fraction=b.gap_fraction, min_lot=m.min_lot, fee_per_t=m.fee_per_t))
 
+        idx = np.flatnonzero(active)
         finite = value[idx][np.isfinite(value[idx])]
         centre = ref if ref is not None else (float(np.median(finite)) if finite.size else 0.0)
         spread = float(np.quantile(np.abs(finite - centre), 0.9)) if finite.size else 0.0

@@ -9,6 +9,7 @@ sorted and do not overlap in price (``hi[s] <= lo[s+1]``); padding segments have
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -37,10 +38,34 @@ class MacCurves:
                 f"hi {self.hi.shape}, width_t {self.width_t.shape}"
             )
 
-    @property
+    @cached_property
     def max_abatement_t(self) -> np.ndarray:
         """Most an emitter can abate in the year (t), shape (N,)."""
         return self.width_t.sum(axis=1)
+
+    @cached_property
+    def cum_t(self) -> np.ndarray:
+        """Tonnes abated once each segment is used up, (N, S) (the curves are used often)."""
+        return np.cumsum(self.width_t, axis=1)
+
+    @cached_property
+    def _columns(self) -> list[tuple[int, np.ndarray | slice, np.ndarray]]:
+        """Per used segment column s: the rows that use it and which of them are steps.
+
+        Most populations are mostly one-segment linear curves padded to the widest S: a
+        column most rows use is worked densely (a slice, no gather), a sparse one on its rows.
+        """
+        n = self.lo.shape[0]
+        out = []
+        for s in range(self.lo.shape[1]):
+            used = self.width_t[:, s] > 0
+            if not used.any():
+                continue
+            rows = slice(None) if used.sum() > n // 2 else np.flatnonzero(used)
+            with np.errstate(invalid="ignore"):
+                step = ~(self.hi[rows, s] - self.lo[rows, s] > 0)
+            out.append((s, rows, step))
+        return out
 
     def take(self, index: np.ndarray) -> "MacCurves":
         """The curves of a subset of emitters (an index or boolean mask)."""
@@ -86,28 +111,32 @@ def step_curves(cost: np.ndarray, width_t: np.ndarray) -> MacCurves:
     return MacCurves(c, c.copy(), np.take_along_axis(width, order, axis=1))
 
 
-def _fill(curves: MacCurves, price: np.ndarray) -> np.ndarray:
-    """Share of each segment used at ``price`` (N,) -> (N, S) in [0, 1]."""
-    p = price[:, None]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        span = curves.hi - curves.lo  # inf - inf on padding: nan, treated as a step below
-        ramp = np.clip((p - curves.lo) / span, 0.0, 1.0)
-    return np.where(span > 0, ramp, (p >= curves.lo).astype(np.float64))
-
-
 def abatement_at(curves: MacCurves, price: np.ndarray | float) -> np.ndarray:
-    """Tonnes a year each emitter abates when an allowance is worth ``price`` (MAC⁻¹), shape (N,).
+    """Tonnes a year each emitter abates when an allowance is worth ``price`` (MAC⁻¹).
 
+    ``price`` is a scalar or (N,) (result (N,)), or (N, K) for K prices each (result (N, K)).
     At a step's exact cost the whole step is counted (the upper end of the vertical part).
     """
     n = curves.lo.shape[0]
-    p = np.broadcast_to(np.asarray(price, dtype=np.float64), (n,))
-    return (_fill(curves, p) * curves.width_t).sum(axis=1)
+    p = np.asarray(price, dtype=np.float64)
+    if p.ndim < 2:
+        p = np.broadcast_to(p, (n,))
+    out = np.zeros(p.shape)
+    extra = (slice(None),) + (None,) * (p.ndim - 1)  # broadcast row values over K prices
+    for s, rows, step in curves._columns:
+        lo, hi, w = (a[rows, s][extra] for a in (curves.lo, curves.hi, curves.width_t))
+        pr = p[rows]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ramp = np.clip((pr - lo) / (hi - lo), 0.0, 1.0)
+        if step.any():  # a step (hi == lo) is used in full from its cost up
+            ramp = np.where(step[extra], pr >= lo, ramp)
+        out[rows] += w * ramp
+    return out
 
 
 def _segment_use(curves: MacCurves, abatement_t: np.ndarray) -> np.ndarray:
     """Tonnes abated in each segment when the cheapest segments are used first, (N, S)."""
-    start = np.cumsum(curves.width_t, axis=1) - curves.width_t
+    start = curves.cum_t - curves.width_t
     a = np.asarray(abatement_t, dtype=np.float64)[:, None]
     return np.clip(a - start, 0.0, curves.width_t)
 
@@ -118,7 +147,7 @@ def marginal_cost(curves: MacCurves, abatement_t: np.ndarray) -> np.ndarray:
     0 for abatement ≤ 0; ``inf`` beyond the most the emitter can abate.
     """
     a = np.asarray(abatement_t, dtype=np.float64)
-    cum = np.cumsum(curves.width_t, axis=1)
+    cum = curves.cum_t
     s = (cum < a[:, None]).sum(axis=1)  # first segment whose end reaches a
     inside = s < cum.shape[1]
     k = np.minimum(s, cum.shape[1] - 1)

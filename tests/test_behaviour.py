@@ -33,7 +33,7 @@ def test_textbook_schedules_cross_at_the_montgomery_price():
     orders = schedule_orders(TWO, np.array([30.0, 30.0]), 1.0, np.full(2, 1e3), np.zeros(2),
                              np.array([70, 70]), grid, 0.01)
     at45 = orders.price == 4500
-    assert orders.qty[at45 & (orders.side < 0)].sum() == 8  # A: 15 t by 45, 7 of them by 37.5
+    assert orders.qty[at45 & (orders.side < 0)].sum() == 7  # A: 15 t by 45, 8 of them by 37.5
     sells = orders.qty[(orders.side < 0) & (orders.price <= 4500)].sum()
     buys = orders.qty[(orders.side > 0) & (orders.price >= 4500)].sum()
     assert sells == 15 and buys == 15
@@ -58,11 +58,11 @@ def test_schedules_are_truthful_and_feasible(need, frac, ref, half, k, wtp, bank
     assert (sold <= sellable).all()  # no short selling
     assert (o.price[o.side > 0] * 0.01 <= wtp + 1e-9).all()  # never bids above the penalty
     assert (o.price[o.side < 0] * 0.01 >= bank - 0.01).all()  # never asks below bank value
-    # Cumulative demand at each grid price never exceeds the truthful demand there.
+    # Cumulative demand at each grid price is the truthful demand there to the nearest lot.
     for p in grid:
         if p > wtp:
             continue
         truthful = np.maximum(need - frac * abatement_at(curves, np.clip(p, bank, wtp)), 0)
         buy = (o.side > 0) & (o.price * 0.01 >= np.floor(p / 0.01 + 1e-9) * 0.01 - 1e-12)
         got = np.bincount(o.owner[buy], weights=o.qty[buy], minlength=n)
-        assert (got <= truthful + 1e-6).all()
+        assert (got <= truthful + lot / 2 + 1e-6).all()
