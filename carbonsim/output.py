@@ -82,14 +82,17 @@ def atomic_folder(out_dir: str | os.PathLike) -> Iterator[Path]:
     out = Path(out_dir)
     check_new_folder(out)
     created = [p for p in reversed(out.parents) if not p.exists()]
-    out.parent.mkdir(parents=True, exist_ok=True)
-    while True:
-        tmp = out.parent / f".{out.name}.{secrets.token_hex(4)}.partial"
-        try:
-            tmp.mkdir()
-            break
-        except FileExistsError:
-            continue
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        while True:
+            tmp = out.parent / f".{out.name}.{secrets.token_hex(4)}.partial"
+            try:
+                tmp.mkdir()
+                break
+            except FileExistsError:
+                continue
+    except OSError as exc:  # name the folder the user asked for, not our hidden one
+        raise OSError(exc.errno, f"cannot create {out}: {exc.strerror}") from exc
     try:
         yield tmp
         check_new_folder(out)

@@ -28,23 +28,28 @@ from carbonsim.report import HEADLINE, headline_rows
 
 __all__ = ["Tracker", "headline_table", "print_headline", "progress"]
 
-# Short terminal labels (the report uses the longer ones of report.HEADLINE).
-_SHORT = {"year": "year", "price_mean": "price", "price_close": "close",
-          "least_cost_price": "least-cost", "volume_t": "volume", "fulfillment_entities": "compliant",
-          "fulfillment_volume": "met", "abatement_cost": "abatement", "efficiency": "efficiency",
-          "penalties": "penalties"}
+# Short two-line terminal labels (the report uses the longer ones of report.HEADLINE); with
+# the unit line below them the table fits an 80-column terminal.
+_SHORT = {"year": ("", "year"), "price_mean": ("price", "mean"), "price_close": ("price", "close"),
+          "least_cost_price": ("least", "cost"), "volume_t": ("", "volume"),
+          "fulfillment_entities": ("emitters", "compliant"), "fulfillment_volume": ("", "met"),
+          "abatement_cost": ("abatement", "cost"), "efficiency": ("", "efficiency"),
+          "penalties": ("", "penalties")}
 
 
-def _headers(currency: str) -> list[tuple[str, str]]:
-    return [(_SHORT[col], unit.format(cur=currency)) for col, _, unit, _ in HEADLINE]
+def _headers(currency: str) -> list[tuple[str, str, str]]:
+    return [(*_SHORT[col], unit.format(cur=currency)) for col, _, unit, _ in HEADLINE]
 
 
 def headline_table(summary: pd.DataFrame, currency: str = "", title: str | None = None) -> Table:
     """A rich Table of the headline numbers, one row per compliance year (units in the header)."""
-    table = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False)
-    for label, unit in _headers(currency):
-        table.add_column(f"{label}\n{unit}" if unit else label, justify="right")
-    for row in headline_rows(summary):
+    table = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False,
+                  padding=(0, 0))
+    rows = headline_rows(summary)
+    for (col, *_), head in zip(HEADLINE, _headers(currency)):
+        width = max([*map(len, head), *(len(row[col]) for row in rows)])
+        table.add_column("\n".join(head), justify="right", min_width=width, overflow="fold")
+    for row in rows:
         table.add_row(*(row[col] for col, *_ in HEADLINE))
     return table
 
@@ -52,10 +57,9 @@ def headline_table(summary: pd.DataFrame, currency: str = "", title: str | None 
 def _plain_table(summary: pd.DataFrame, currency: str, title: str | None) -> str:
     heads = _headers(currency)
     rows = [[row[col] for col, *_ in HEADLINE] for row in headline_rows(summary)]
-    widths = [max(len(h), len(u), *(len(r[k]) for r in rows)) for k, (h, u) in enumerate(heads)]
+    widths = [max(*map(len, h), *(len(r[k]) for r in rows)) for k, h in enumerate(heads)]
     lines = [title] if title else []
-    lines.append("  ".join(h.rjust(w) for (h, _), w in zip(heads, widths)))
-    lines.append("  ".join(u.rjust(w) for (_, u), w in zip(heads, widths)))
+    lines += ["  ".join(h[line].rjust(w) for h, w in zip(heads, widths)) for line in range(3)]
     lines += ["  ".join(v.rjust(w) for v, w in zip(r, widths)) for r in rows]
     return "\n".join(lines)
 

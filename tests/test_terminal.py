@@ -19,10 +19,12 @@ def test_plain_headline_table_when_not_a_terminal():
     terminal.print_headline(fake_result().summary, "EUR", "demo", console=console)
     lines = buf.getvalue().splitlines()
     assert lines[0] == "demo"
-    assert lines[1].split() == ["year", "price", "close", "least-cost", "volume", "compliant",
-                                "met", "abatement", "efficiency", "penalties"]
-    assert lines[2].split() == ["EUR/t", "EUR/t", "EUR/t", "t", "%", "%", "EUR", "%", "EUR"]
-    assert lines[3].split()[0] == "2021" and lines[5].split()[-1] == "500"
+    assert lines[1].split() == ["price", "price", "least", "emitters", "abatement"]
+    assert lines[2].split() == ["year", "mean", "close", "cost", "volume", "compliant", "met",
+                                "cost", "efficiency", "penalties"]
+    assert lines[3].split() == ["EUR/t", "EUR/t", "EUR/t", "t", "%", "%", "EUR", "%", "EUR"]
+    assert lines[4].split()[0] == "2021" and lines[6].split()[-1] == "500"
+    assert len({len(line) for line in lines[1:]}) == 1  # aligned columns
     assert "\x1b[" not in buf.getvalue()
 
 
@@ -30,7 +32,12 @@ def test_rich_headline_table_on_a_terminal():
     console, buf = _console(True)
     terminal.print_headline(fake_result().summary, "EUR", "demo", console=console)
     text = buf.getvalue()
-    assert "least-cost" in text and "EUR/t" in text and "2023" in text
+    assert "least" in text and "EUR/t" in text and "2023" in text and "…" not in text
+    narrow = Console(file=io.StringIO(), force_terminal=True, width=80, color_system=None)
+    terminal.print_headline(fake_result().summary, "EUR", "demo", console=narrow)
+    lines = narrow.file.getvalue().splitlines()
+    assert max(map(len, lines)) <= 80 and "…" not in narrow.file.getvalue()
+    assert "penalties" in narrow.file.getvalue()
 
 
 def test_progress_plain_lines_and_counts():
