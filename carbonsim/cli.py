@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 import traceback
 from collections.abc import Callable, Sequence
@@ -213,8 +214,13 @@ def _debug(args: argparse.Namespace) -> None:
         traceback.print_exc()
 
 
+def _terminate(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # unwinds like Ctrl-C: temporary folders are removed
+
+
 def console() -> None:
-    """Entry point of the ``carbonsim`` console script."""
+    """Entry point of the ``carbonsim`` console script (SIGTERM is handled like Ctrl-C)."""
+    signal.signal(signal.SIGTERM, _terminate)
     status = main()
     try:
         sys.stdout.flush()

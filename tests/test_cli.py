@@ -2,8 +2,11 @@
 and what run, validate, schema and compare print and write."""
 
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -12,6 +15,8 @@ from _fake_results import SCENARIOS, TEXTBOOK
 
 from carbonsim.cli import SUBCOMMANDS, main
 from carbonsim.errors import RunError
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
@@ -33,8 +38,9 @@ def _engine_raises(monkeypatch, error: BaseException) -> None:
 
 
 def test_help_subprocess():
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
     proc = subprocess.run([sys.executable, "-m", "carbonsim", "--help"], capture_output=True,
-                          text=True, timeout=60, check=False)
+                          text=True, timeout=60, check=False, env=env)
     assert proc.returncode == 0
     for sub in ("run", "validate", "compare", "schema"):
         assert sub in proc.stdout
@@ -155,6 +161,32 @@ def test_interrupted_run_exits_1_and_writes_nothing(work, monkeypatch, capsys):
     assert main(["run", "good.yaml"]) == 1
     assert "interrupted" in capsys.readouterr().err
     assert not (work / "results").exists()
+
+
+def test_sigterm_while_writing_leaves_nothing(work):
+    """A real interruption: SIGTERM arrives while the run's files are being written."""
+    script = (
+        "import sys, time\n"
+        "import carbonsim.report as report\n"
+        "def slow(*args, **kw):\n"
+        "    time.sleep(60)\n"
+        "report.run_page = slow\n"
+        "from carbonsim.cli import console\n"
+        "sys.argv = ['carbonsim', 'run', 'good.yaml', '--out', 'out']\n"
+        "console()\n")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    proc = subprocess.Popen([sys.executable, "-c", script], cwd=work, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not list(work.glob(".out.*.partial/manifest.json")):  # written just before the report
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, "the run never reached the report"
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 1
+    assert "interrupted" in err and "Traceback" not in err
+    assert sorted(p.name for p in work.iterdir()) == ["bad.yaml", "good.yaml"]
 
 
 def test_validate(work, capsys):
