@@ -264,9 +264,11 @@ def versus_least_cost(summary: pd.DataFrame, currency: str = "EUR", title: str =
     fig, axes = _figure(1, 2)
     left, right = axes[0]
     years = summary["year"].to_numpy()
-    left.plot(years, summary["least_cost_price"], color=_GREEN, marker="s", ms=9, lw=2, ls="--",
-              label="least cost")
-    left.plot(years, summary["price_mean"], color=_BLUE, marker="o", lw=2, label="simulated (mean)")
+    few = len(years) <= 12
+    left.plot(years, summary["least_cost_price"], color=_GREEN, marker="s", ms=9 if few else 4,
+              lw=2, ls="--", label="least cost")
+    left.plot(years, summary["price_mean"], color=_BLUE, marker="o", ms=6 if few else 3, lw=2,
+              label="simulated (mean)")
     if summary["price_mean"].isna().all():
         _empty_note(left, "no trades in this run")
     left.set_ylabel(f"price ({currency}/t)")
