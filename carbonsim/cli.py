@@ -112,9 +112,10 @@ def _compare_args(p: argparse.ArgumentParser) -> None:
 def _compare(args: argparse.Namespace) -> int:
     from carbonsim import compare, output, terminal
 
-    with terminal.progress(f"running {len(args.scenarios)} scenarios"):
+    with terminal.progress("runs", total=len(args.scenarios)) as tracker:
         _, folder, runs = compare.compare_and_write(args.scenarios, args.seed, args.out,
-                                                    command=args.command_line)
+                                                    command=args.command_line,
+                                                    on_done=tracker.advance)
     for name, result in runs:
         settings = output.resolved_scenario(result.scenario)
         terminal.print_headline(result.summary, str(settings.get("currency", "")),

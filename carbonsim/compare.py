@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -73,9 +73,11 @@ def _unique_names(names: Sequence[str]) -> list[str]:
     return out
 
 
-def run_scenarios(paths_or_scenarios: Sequence, seed: int | None = None) -> list[tuple[str, object]]:
+def run_scenarios(paths_or_scenarios: Sequence, seed: int | None = None,
+                  on_done: Callable[[], None] | None = None) -> list[tuple[str, object]]:
     """Load (paths) and run every scenario; ``seed`` (default: each scenario's own) is shared so
-    the runs differ only by their rules. Returns (unique name, Result) pairs in input order.
+    the runs differ only by their rules. Returns (unique name, Result) pairs in input order;
+    ``on_done()`` is called after each run (for a progress bar).
 
     Raises ScenarioError listing the problems of every bad file before anything runs, and
     CarbonsimError if a run fails.
@@ -94,7 +96,12 @@ def run_scenarios(paths_or_scenarios: Sequence, seed: int | None = None) -> list
     if problems:
         raise ScenarioError(problems)
     names = _unique_names([str(s.name) for s in scenarios])
-    return [(name, output._simulate(s, seed)) for name, s in zip(names, scenarios)]
+    runs = []
+    for name, scenario in zip(names, scenarios):
+        runs.append((name, output._simulate(scenario, seed)))
+        if on_done is not None:
+            on_done()
+    return runs
 
 
 def compare(paths_or_scenarios: Sequence, seed: int | None = None) -> pd.DataFrame:
@@ -166,14 +173,17 @@ def write_compare(runs: Sequence[tuple[str, object]], out_dir: str | os.PathLike
 
 def compare_and_write(paths_or_scenarios: Sequence, seed: int | None = None,
                       out_dir: str | os.PathLike | None = None, *, root: str | os.PathLike = "results",
-                      command: Sequence[str] | None = None) -> tuple[pd.DataFrame, Path, list]:
+                      command: Sequence[str] | None = None,
+                      on_done: Callable[[], None] | None = None) -> tuple[pd.DataFrame, Path, list]:
     """Run the scenarios, write the comparison folder; return (table, folder, (name, Result) pairs).
+
+    ``on_done()`` is called after each run.
 
     Raises ScenarioError, OutputExistsError (checked before running), CarbonsimError, OSError.
     """
     if out_dir is not None:
         output.check_new_folder(Path(out_dir))
     started = output._utc_now()
-    runs = run_scenarios(paths_or_scenarios, seed)
+    runs = run_scenarios(paths_or_scenarios, seed, on_done)
     folder = write_compare(runs, out_dir, root=root, command=command, started=started)
     return comparison_table(runs), folder, runs

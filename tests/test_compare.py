@@ -91,6 +91,9 @@ def test_run_scenarios_names_seeds_and_problems(tmp_path):
 def test_compare_and_write(tmp_path):
     a = tmp_path / "a.yaml"
     a.write_text(TEXTBOOK)
-    table, folder, runs = compare.compare_and_write([a, a], root=tmp_path / "results")
+    done = []
+    table, folder, runs = compare.compare_and_write([a, a], root=tmp_path / "results",
+                                                    on_done=lambda: done.append(1))
+    assert len(done) == 2
     assert folder.parent.name == "compare-textbook-two-firms-textbook-two-firms-2"
     assert len(table) == 2 and len(runs) == 2
