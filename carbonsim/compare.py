@@ -82,13 +82,14 @@ def run_scenarios(paths_or_scenarios: Sequence, seed: int | None = None,
     Raises ScenarioError listing the problems of every bad file before anything runs, and
     CarbonsimError if a run fails.
     """
-    from carbonsim.scenario import ScenarioError
+    from carbonsim.engine import run
+    from carbonsim.scenario import ScenarioError, load_scenario
 
     scenarios, problems = [], []
     for item in paths_or_scenarios:
         if isinstance(item, (str, os.PathLike)):
             try:
-                item = output._load(item)
+                item = load_scenario(item)
             except ScenarioError as exc:
                 problems += exc.problems
                 continue
@@ -98,7 +99,7 @@ def run_scenarios(paths_or_scenarios: Sequence, seed: int | None = None,
     names = _unique_names([str(s.name) for s in scenarios])
     runs = []
     for name, scenario in zip(names, scenarios):
-        runs.append((name, output._simulate(scenario, seed)))
+        runs.append((name, run(scenario, seed=seed)))
         if on_done is not None:
             on_done()
     return runs
@@ -183,7 +184,7 @@ def compare_and_write(paths_or_scenarios: Sequence, seed: int | None = None,
     """
     if out_dir is not None:
         output.check_new_folder(Path(out_dir))
-    started = output._utc_now()
+    started = dt.datetime.now(dt.UTC).replace(microsecond=0)
     runs = run_scenarios(paths_or_scenarios, seed, on_done)
     folder = write_compare(runs, out_dir, root=root, command=command, started=started)
     return comparison_table(runs), folder, runs
