@@ -277,12 +277,15 @@ def versus_least_cost(summary: pd.DataFrame, currency: str = "EUR", title: str =
     width = 0.38
     right.bar(years - width / 2, summary["abatement_cost"], width=width, color=_BLUE,
               label="simulated")
-    bars = right.bar(years + width / 2, summary["least_cost_abatement_cost"], width=width,
-                     color=_GREEN, label="least cost")
-    if len(years) <= 8:
-        right.bar_label(bars, labels=[f"eff. {100 * e:.0f}%" if np.isfinite(e) else ""
-                                      for e in summary["efficiency"].to_numpy(dtype=float)],
-                        padding=2, fontsize=9)
+    right.bar(years + width / 2, summary["least_cost_abatement_cost"], width=width,
+              color=_GREEN, label="least cost")
+    if len(years) <= 8:  # the efficiency above each pair of bars
+        tops = np.fmax(summary["abatement_cost"].to_numpy(dtype=float),
+                       summary["least_cost_abatement_cost"].to_numpy(dtype=float))
+        for year, top, eff in zip(years, tops, summary["efficiency"].to_numpy(dtype=float)):
+            if np.isfinite(eff) and np.isfinite(top):
+                right.annotate(f"efficiency {100 * eff:.0f}%", (year, top), xytext=(0, 4),
+                               textcoords="offset points", ha="center", fontsize=9)
     right.set_ylabel(f"abatement cost ({currency})")
     right.yaxis.set_major_formatter(ticker.FuncFormatter(_compact))
     right.set_title("Abatement cost (efficiency = least cost / simulated)", loc="left")
@@ -290,7 +293,7 @@ def versus_least_cost(summary: pd.DataFrame, currency: str = "EUR", title: str =
     for ax in (left, right):
         _year_axis(ax, years)
         ax.set_xlabel("compliance year")
-        ax.legend(loc="lower left", frameon=True, framealpha=0.9)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncols=2, frameon=False)
     if title:
         fig.suptitle(title, x=0.01, ha="left", fontsize=13)
     return fig
