@@ -3,3 +3,7 @@
 __version__ = "0.1.0"
 
 from carbonsim.scenario import Scenario, ScenarioError, expand_sweep, load_scenario  # noqa: E402
+from carbonsim.engine import run  # noqa: E402
+from carbonsim.results import Result  # noqa: E402
+
+__all__ = ["Result", "Scenario", "ScenarioError", "expand_sweep", "load_scenario", "run"]

@@ -1,0 +1,99 @@
+"""Whole runs against analytic economics: Montgomery, Hotelling, penalties, slack caps."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import carbonsim
+from carbonsim.scenario import load_scenario, scenario_dict
+from carbonsim.scenario.loader import load_scenario_dict
+
+SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+
+
+def variant(name: str, **changes):
+    """A bundled scenario with some top-level sections changed (deep-merged)."""
+    base = scenario_dict(load_scenario(SCENARIOS / name))
+
+    def merge(a, b):
+        for k, v in b.items():
+            a[k] = merge(dict(a.get(k) or {}), v) if isinstance(v, dict) and isinstance(a.get(k), dict) else v
+        return a
+
+    return load_scenario_dict(merge(base, changes))
+
+
+@pytest.fixture(scope="module")
+def textbook():
+    return carbonsim.run(load_scenario(SCENARIOS / "textbook-two-firms.yaml"))
+
+
+def close(a, b, rel=0.01):
+    return abs(a - b) <= rel * abs(b)
+
+
+def test_textbook_reproduces_montgomery_within_one_percent(textbook):
+    s = textbook.summary.iloc[0]
+    assert close(s.least_cost_price, 45.0, 1e-9) and close(s.least_cost_abatement_cost, 1350.0, 1e-9)
+    assert close(s.price_mean, 45.0) and close(s.price_close, 45.0)
+    emissions = textbook.compliance.set_index("id")["emissions_t"]
+    assert close(emissions["A"], 55.0) and close(emissions["B"], 85.0)
+    assert close(s.abatement_cost, 1350.0)
+    assert s.fulfillment_entities == 1.0 and s.fulfillment_volume == 1.0
+    assert s.efficiency > 0.99
+
+
+def test_any_split_of_free_allocation_gives_the_same_emissions():
+    for a_share in (0, 40, 70, 140):
+        sc = variant("textbook-two-firms.yaml", emitters=two_firms(a_share, 140 - a_share))
+        r = carbonsim.run(sc)
+        e = r.compliance.set_index("id")["emissions_t"]
+        assert close(e["A"], 55.0, 0.02) and close(e["B"], 85.0, 0.02), (a_share, e.to_dict())
+        price = r.summary["price_close"].iloc[0]
+        assert close(price, 45.0, 0.02)
+
+
+def two_firms(free_a: int, free_b: int) -> list[dict]:
+    return [{"id": "A", "sector": "industry", "output": 100, "intensity": 1.0,
+             "mac": {"kind": "linear", "slope": 1.0}, "free_allocation": free_a},
+            {"id": "B", "sector": "industry", "output": 100, "intensity": 1.0,
+             "mac": {"kind": "linear", "slope": 3.0}, "free_allocation": free_b}]
+
+
+def test_a_penalty_below_the_equilibrium_price_caps_price_and_lowers_fulfillment():
+    r = carbonsim.run(variant("textbook-two-firms.yaml", emitters=two_firms(100, 40),
+                              compliance={"penalty_per_t": 30, "make_good": False}))
+    s = r.summary.iloc[0]
+    assert s.least_cost_price == pytest.approx(30.0)
+    assert 29.0 <= s.price_close <= 30.0 + 1e-9  # A sells to B up to the penalty, no higher
+    assert s.fulfillment_volume < 1.0 and s.penalties > 0
+    # each emitter abates up to where its MAC meets the penalty: A 30 t, B 10 t
+    abated = r.compliance.set_index("id")["abatement_t"]
+    assert close(abated["A"], 30.0, 0.05) and close(abated["B"], 10.0, 0.1)
+
+
+def test_a_cap_above_bau_gives_a_price_near_zero():
+    r = carbonsim.run(variant("textbook-two-firms.yaml", cap=250, emitters=two_firms(125, 125)))
+    s = r.summary.iloc[0]
+    assert s.least_cost_price == 0.0
+    assert np.isnan(s.price_mean) or s.price_mean < 0.5
+    assert r.compliance["abatement_t"].sum() < 1.0
+    assert s.fulfillment_entities == 1.0
+
+
+def test_hotelling_banking_follows_the_least_cost_path():
+    r = carbonsim.run(load_scenario(SCENARIOS / "hotelling-banking.yaml"))
+    s = r.summary
+    assert np.allclose(s.least_cost_price, [42.82, 44.96, 47.21], atol=0.01)
+    assert np.allclose(s.least_cost_bank_t, [17.10, 17.05, 0.0], atol=0.01)
+    assert np.allclose(s.price_close, [42.82, 44.96, 47.21], rtol=0.01)
+    assert np.allclose(s.bank_t, [17.10, 17.05, 0.0], atol=1.5)
+    assert (s.fulfillment_entities == 1.0).all()
+
+
+def test_same_seed_gives_identical_results_and_another_seed_may_differ():
+    sc = load_scenario(SCENARIOS / "hotelling-banking.yaml")
+    a, b = carbonsim.run(sc, seed=7), carbonsim.run(sc, seed=7)
+    for name in ("prices", "auctions", "compliance", "summary"):
+        assert getattr(a, name).equals(getattr(b, name)), name
