@@ -26,28 +26,31 @@ def clear_dense(sell: np.ndarray, qty: np.ndarray, col: np.ndarray, book: np.nda
     as scratch space and becomes ``filled``. All quantities must sum below 2**61.
     """
     nb, w = n_books, width
-    # Bin of an order: 2 × (row × width + column) + is-sell; np.add.at stays exact in int64.
+    cells = nb * w
+    # Bins: [0, buys of every cell, 0, sells of every cell]; cell = row × width + column. The
+    # leading zeros turn in-place cumulative sums into "below" and "up to" sums.
     key = col
     if book is not None:
         key += book * w
-    np.left_shift(key, 1, out=key)
-    key += sell
-    hist = np.zeros(2 * nb * w, np.int64)
-    np.add.at(hist, key, qty)
-    buys, sells = hist[0::2], hist[1::2]
-    sg = np.cumsum(sells)
-    bg = np.cumsum(buys)
-    bg -= buys
+    key += 1
+    key += sell * (cells + 1)
+    hist = np.zeros(2 * cells + 2, np.int64)
+    np.add.at(hist, key, qty)  # exact int64 sums, unlike a float-weighted bincount
+    below = np.cumsum(hist[:cells + 1], out=hist[:cells + 1])  # buys in cells < j
+    upto = np.cumsum(hist[cells + 1:], out=hist[cells + 1:])  # sells in cells < j, at j + 1
     sb = np.arange(nb) * w
     se = sb + w
-    s0 = sg[sb] - sells[sb]
-    b1 = bg[se - 1] + buys[se - 1]
+    s0 = upto[sb]
+    b1 = below[se]
 
-    ch = choose(sg, bg, sb, se, s0, b1)
+    def sell_at(j):
+        return upto[j + 1]
+
+    ch = choose(sell_at, below.take, sb, se, s0, b1)
     price = pressure_rule(shift + (ch.first - sb), shift + (ch.last - sb), ch.diff_first,
                           ch.diff_last, reference)
     jstar = sb + (price - shift)
-    buy_long, sell_long, residual = settle(sg, bg, sb, se, s0, b1, ch, jstar)
+    buy_long, sell_long, residual = settle(sell_at, below.take, sb, se, s0, b1, ch, jstar)
     traded = ch.vmax > 0
 
     # Columns: short side fills at the clearing column or better; the long side fully beyond
@@ -57,13 +60,15 @@ def clear_dense(sell: np.ndarray, qty: np.ndarray, col: np.ndarray, book: np.nda
     buy_from = np.where(traded, np.where(buy_long, mb + 1, j), w)
     sell_to = np.where(traded, np.where(sell_long, ms - 1, j), -1)
     cols = np.arange(w)
-    code = np.empty((nb, w, 2), np.uint8)  # 0 nothing, 1 full fill, 2 rationed
-    code[:, :, 0] = cols >= buy_from[:, None]
-    code[:, :, 1] = cols <= sell_to[:, None]
+    code = np.zeros((2, cells + 1), np.uint8)  # 0 nothing, 1 full fill, 2 rationed
+    buy_code = code[0, 1:].reshape(nb, w)
+    sell_code = code[1, 1:].reshape(nb, w)
+    buy_code[...] = cols >= buy_from[:, None]
+    sell_code[...] = cols <= sell_to[:, None]
     if buy_long.any():
-        code[np.flatnonzero(buy_long), mb[buy_long], 0] = 2
+        buy_code[np.flatnonzero(buy_long), mb[buy_long]] = 2
     if sell_long.any():
-        code[np.flatnonzero(sell_long), ms[sell_long], 1] = 2
+        sell_code[np.flatnonzero(sell_long), ms[sell_long]] = 2
     order_code = code.ravel()[key]
     marg = np.flatnonzero(order_code == 2)
     filled = np.multiply(qty, order_code == 1, out=key)

@@ -1,10 +1,12 @@
 """Call auctions by sorting: for tick ranges too wide for a dense grid, memory O(orders).
 
-Orders are sorted stably by (book, price, buy-after-sell), so each distinct price (a *level*)
-holds its sells, then its buys, each oldest first. With cumulative sums over the sorted orders,
-every candidate tick is a *boundary* between two sorted positions: level k's tick sits between
-its sells and its buys, and the ticks strictly between levels k and k + 1 (a *gap*, when not
-empty) after level k's last order. These boundaries are the segments of ``_segments``.
+Orders are sorted stably by (book, price), so each distinct price (a *level*) keeps its orders
+oldest first. With cumulative sums over the sorted orders, a level's S is the sells up to its
+end and its D the buys from its start; the ticks strictly between two levels (a *gap*, when not
+empty) have the S of the level below and the D of the level above. Segment 2k is level k and
+segment 2k + 1 the gap above it; where there is no gap it repeats level k (same D, S and tick),
+which keeps the numbering regular. Segment values are computed only where ``_segments``'
+binary searches probe them, so after the sort the work is a few passes over the orders.
 """
 
 from __future__ import annotations
@@ -22,8 +24,7 @@ def ragged_arange(start: np.ndarray, stop: np.ndarray) -> tuple[np.ndarray, np.n
     """Concatenated ranges [start[i], stop[i]) and the offset where each range begins."""
     length = stop - start
     offsets = np.concatenate(([0], np.cumsum(length)[:-1])).astype(np.intp)
-    total = int(length.sum())
-    idx = np.arange(total) - np.repeat(offsets - start, length)
+    idx = np.arange(int(length.sum())) - np.repeat(offsets - start, length)
     return idx, offsets
 
 
@@ -37,98 +38,111 @@ def _range_mask(n: int, start: np.ndarray, stop: np.ndarray) -> np.ndarray:
     return np.repeat(inside, np.diff(bounds))
 
 
+def _marginal_orders(ssell, bounds, lev, sell_side, residual, rationing, sq):
+    """Sorted positions of the long side's orders at each marginal level, and their fills."""
+    marg, starts = ragged_arange(bounds[lev], bounds[lev + 1])
+    group = np.repeat(np.arange(lev.shape[0]), np.diff(np.append(starts, marg.shape[0])))
+    keep = ssell[marg] == sell_side[group]
+    marg = marg[keep]
+    starts = np.searchsorted(group[keep], np.arange(lev.shape[0]))
+    return marg, ration(sq[marg], starts, residual, rationing)
+
+
 def clear_sorted(sell: np.ndarray, qty: np.ndarray, price: np.ndarray,
                  book: np.ndarray | None, n_books: int, col: np.ndarray, width: int,
                  shift: np.ndarray, reference: np.ndarray | None, rationing: str):
     """Clear every book by sorting; returns (price, volume, filled), prices in ticks.
 
     ``col`` is price − shift[book] (int64) and ``width`` exceeds every ``col``; when
-    2 × n_books × width does not fit in int64, prices are replaced by their ranks first.
+    n_books × width does not fit in int64, prices are replaced by their ranks first.
     All quantities must sum below 2**61.
     """
     n = qty.shape[0]
     ranks = None
-    if 2 * n_books * width - 1 > INT64_MAX:
+    if n_books * width - 1 > INT64_MAX:
         ranks, col = np.unique(price, return_inverse=True)
         width = ranks.shape[0]
     key = col if book is None else book * width + col
-    np.left_shift(key, 1, out=key)
-    key += ~sell
     if book is not None and not np.any(book[1:] < book[:-1]):
         perm = np.argsort(key, kind="stable")  # timsort: runs of whole books merge cheaply
     else:
-        perm = stable_argsort(key, 2 * n_books * width - 1)
-    sk, sq = key[perm], qty[perm]
-    sbuy = (sk & 1).astype(np.bool_)
+        perm = stable_argsort(key, n_books * width - 1)
+    sk, sq, ssell = key[perm], qty[perm], sell[perm]
     # Cumulative sums with a leading zero: index i is the boundary before sorted position i.
     c_all = np.zeros(n + 1, np.int64)
     np.cumsum(sq, out=c_all[1:])
     c_sell = np.zeros(n + 1, np.int64)
-    np.cumsum(np.where(sbuy, 0, sq), out=c_sell[1:])
-    n_sell = np.zeros(n + 1, np.int64)
-    np.cumsum(~sbuy, out=n_sell[1:])
+    np.cumsum(np.where(ssell, sq, 0), out=c_sell[1:])
+    bounds = np.append(group_starts(sk), n)  # level k holds sorted positions bounds[k:k+2]
+    n_lev = bounds.shape[0] - 1
 
-    lkey_pos = sk >> 1
-    lstart = group_starts(lkey_pos)
-    n_lev = lstart.shape[0]
-    lend = np.append(lstart[1:], n)
-    lkey = lkey_pos[lstart]
-    lbook = np.zeros(n_lev, np.int64) if book is None else lkey // width
-    lcol = lkey if book is None else lkey - lbook * width
-    ltick = ranks[lcol] if ranks is not None else shift[lbook] + lcol
-
-    # Segments: every level (its boundary splits its sells from its buys) and every non-empty
-    # gap inside a book (after the level's last order). seg[j] = 2 × level + is-gap.
-    valid = np.ones(2 * n_lev, np.bool_)
-    valid[1:-1:2] = (np.diff(ltick) > 1) & (lbook[1:] == lbook[:-1])
-    valid[-1] = False
-    seg = np.flatnonzero(valid)
-    boundary = np.empty(2 * n_lev, np.int64)
-    boundary[0::2] = lstart + (n_sell[lend] - n_sell[lstart])
-    boundary[1::2] = lend
-    seg_x = boundary[seg]
-    sg = c_sell[seg_x]
-    bg = c_all[seg_x] - sg
-
-    lb_start = group_starts(lbook)
-    lb_end = np.append(lb_start[1:], n_lev)
-    bid = lbook[lb_start]
-    sb = np.searchsorted(seg, 2 * lb_start)
-    se = np.searchsorted(seg, 2 * lb_end)
-    pos_start = lstart[lb_start]
-    pos_end = lend[lb_end - 1]
+    # The books present, their sorted positions and levels.
+    if book is None:
+        bid = np.zeros(1, np.int64)
+        pos_start, pos_end = np.zeros(1, np.int64), np.full(1, n)
+    elif n_books <= n:
+        edges = np.searchsorted(sk, np.arange(n_books + 1) * width)
+        bid = np.flatnonzero(edges[1:] > edges[:-1])
+        pos_start, pos_end = edges[bid], edges[bid + 1]
+    else:
+        bid = np.unique(sk[bounds[:-1]] // width)
+        pos_start = np.searchsorted(sk, bid * width)
+        pos_end = np.searchsorted(sk, (bid + 1) * width)
+    lev_end = np.searchsorted(bounds, pos_end)  # one past each book's last level
+    sb, se = 2 * np.searchsorted(bounds, pos_start), 2 * lev_end
     s0 = c_sell[pos_start]
     b1 = c_all[pos_end] - c_sell[pos_end]
+    base = bid * width if book is not None else 0
 
-    ch = choose(sg, bg, sb, se, s0, b1)
-    lev_f, gap_f = seg[ch.first] >> 1, seg[ch.first] & 1
-    lev_l, gap_l = seg[ch.last] >> 1, seg[ch.last] & 1
-    lo = ltick[lev_f] + gap_f
-    hi = np.where(gap_l, ltick[np.minimum(lev_l + 1, n_lev - 1)] - 1, ltick[lev_l])
+    def tick(k):
+        c = lkey[k] - base
+        return ranks[c] if ranks is not None else shift[bid] + c
+
+    # Per level: sells up to its end, buys before its start, and whether a gap follows it.
+    at_sell = c_sell[bounds]
+    at_buy = c_all[bounds] - at_sell
+    lkey = sk[bounds[:-1]]
+    gap_after = np.zeros(n_lev + 1, np.bool_)
+    gap_after[:n_lev - 1] = np.diff(lkey) > 1
+    gap_after[lev_end - 1] = False  # nothing above a book's highest level
+
+    def real_gap(j):  # j: one row of segment indices per book
+        return gap_after[j >> 1] & (j & 1).astype(np.bool_)
+
+    def sell_at(j):
+        return at_sell[(j >> 1) + 1]
+
+    def buy_below(j):
+        return at_buy[(j >> 1) + real_gap(j)]
+
+    ch = choose(sell_at, buy_below, sb, se, s0, b1)
+    lo = tick(ch.first >> 1) + real_gap(ch.first)
+    hi = np.where(real_gap(ch.last), tick(np.minimum((ch.last >> 1) + 1, n_lev - 1)) - 1,
+                  tick(ch.last >> 1))
     ref = None if reference is None else reference[bid]
     price_b = pressure_rule(lo, hi, ch.diff_first, ch.diff_last, ref)
     if ranks is not None:
         pcol = np.searchsorted(ranks, price_b, side="right") - 1
     else:
         pcol = price_b - shift[bid]
-    k = np.searchsorted(lkey, pcol if book is None else bid * width + pcol, side="right") - 1
-    jstar = np.searchsorted(seg, 2 * k) + (ltick[k] != price_b)
-    buy_long, sell_long, residual = settle(sg, bg, sb, se, s0, b1, ch, jstar)
+    pos = np.searchsorted(sk, base + pcol, side="right") - 1  # last order priced <= clearing
+    k = np.searchsorted(bounds, pos, side="right") - 1
+    at_level = tick(k) == price_b
+    jstar = 2 * k + ~at_level
+    buy_long, sell_long, residual = settle(sell_at, buy_below, sb, se, s0, b1, ch, jstar)
     traded = ch.vmax > 0
 
-    # Position ranges: the short side fills up to the clearing boundary, the long side fully
-    # beyond its marginal level and rationed inside it.
-    x_star = seg_x[jstar]
-    lev_b, lev_s = seg[ch.d_to] >> 1, seg[ch.s_from] >> 1
-    buy_from = np.where(traded, np.where(buy_long, lend[lev_b], x_star), pos_end)
-    sell_to = np.where(traded, np.where(sell_long, lstart[lev_s], x_star), pos_start)
+    # Position ranges: the short side fills from (buys) or up to (sells) the clearing tick, the
+    # long side fully beyond its marginal level and rationed inside it.
+    lev_b, lev_s = ch.d_to >> 1, ch.s_from >> 1
+    short_buy_from = np.where(at_level, bounds[k], bounds[k + 1])
+    buy_from = np.where(traded, np.where(buy_long, bounds[lev_b + 1], short_buy_from), pos_end)
+    sell_to = np.where(traded, np.where(sell_long, bounds[lev_s], bounds[k + 1]), pos_start)
     long = buy_long | sell_long
     if long.any():
-        m0 = np.where(buy_long, seg_x[ch.d_to], lstart[lev_s])[long]
-        m1 = np.where(buy_long, lend[lev_b], seg_x[ch.s_from])[long]
-        marg, starts_m = ragged_arange(m0, m1)
-        marg_fill = ration(sq[marg], starts_m, residual[long], rationing)
-    full = np.where(sbuy, _range_mask(n, buy_from, pos_end), _range_mask(n, pos_start, sell_to))
+        marg, marg_fill = _marginal_orders(ssell, bounds, np.where(buy_long, lev_b, lev_s)[long],
+                                           sell_long[long], residual[long], rationing, sq)
+    full = np.where(ssell, _range_mask(n, pos_start, sell_to), _range_mask(n, buy_from, pos_end))
     fill_sorted = np.multiply(sq, full, out=sq)
     if long.any():
         fill_sorted[marg] = marg_fill

@@ -140,8 +140,9 @@ def match_continuous(kind, side, price, qty, target) -> Trades:
         remaining[i] = left
         if left > 0:
             book.append(i)
-    as64 = lambda x: np.array(x, dtype=np.int64)
-    return Trades(as64(taker), as64(maker), as64(tprice), as64(tqty), as64(remaining))
+    taker, maker, tprice, tqty, remaining = (np.array(x, dtype=np.int64) for x in
+                                             (taker, maker, tprice, tqty, remaining))
+    return Trades(taker, maker, tprice, tqty, remaining)
 
 
 def allowance_auction(bid_price, bid_qty, supply, reserve_price, *, tie="time") -> PrimaryResult:
