@@ -11,6 +11,7 @@ the cost of non-compliance (``wtp``: it never pays more than the penalty would c
 
 from __future__ import annotations
 
+import importlib.util
 from dataclasses import dataclass
 
 import numpy as np
@@ -76,55 +77,77 @@ class Orders:
 
 
 def schedule_orders(curves: MacCurves, need_t: np.ndarray, frac_left: float | np.ndarray,
-                    wtp: np.ndarray,
-                    floor_value: np.ndarray, sellable_t: np.ndarray, grid: np.ndarray,
-                    tick: float, *, gap_fraction: float = 1.0, min_lot: int = 1,
-                    fee_per_t: float = 0.0, owner: np.ndarray | None = None) -> Orders:
+                    wtp: np.ndarray, floor_value: np.ndarray, sellable_t: np.ndarray,
+                    grid: np.ndarray, tick: float, *, gap_fraction: float = 1.0,
+                    min_lot: int = 1, fee_per_t: float = 0.0, owner: np.ndarray | None = None,
+                    backend: str = "auto") -> Orders:
     """Truthful K-step buy and sell schedules of N emitters on the price ``grid`` (currency/t).
-
-    ``frac_left`` is the fraction of the year left, one for all or one per emitter.
 
     At each grid price p the emitter's cumulative demand is max(0, need − f·MAC⁻¹(p)) while
     p <= wtp, and its cumulative supply max(0, f·MAC⁻¹(p) − need) while p >= floor_value,
-    at most ``sellable_t`` (no short selling). Buy prices round down and sell prices up to the
-    tick; a fee per t lowers bids and raises asks. Quantities are the nearest whole lots of
-    ``min_lot`` t (sales never more than ``sellable_t``),
-    ``gap_fraction`` of the schedule. Returns Orders with qty > 0 only.
+    at most ``sellable_t`` (no short selling); ``frac_left`` (f) is the fraction of the year
+    left, one for all or one per emitter. Quantities are ``gap_fraction`` of the schedule in
+    the nearest whole lots of ``min_lot`` t: the k-th tonne is valued at the MAC at its
+    middle, which for a linear MAC is exactly its average cost. Buy prices round down and sell
+    prices up to the tick; a fee per t lowers bids and raises asks. Orders list every buy
+    (by emitter, then price step), then every sell; qty > 0. ``backend`` "numba" (the
+    default when numba is installed) or "numpy" give identical orders.
+    Raises ValueError for an unknown backend.
     """
-    n, k = need_t.shape[0], grid.shape[0]
-    floor_value = np.broadcast_to(np.asarray(floor_value, np.float64), (n,))
-    wtp = np.broadcast_to(np.asarray(wtp, np.float64), (n,))
-    if owner is None:
-        owner = np.arange(n)
+    n = need_t.shape[0]
+    b = SCHEDULE_BACKEND if backend == "auto" else backend
+    if b not in ("numpy", "numba"):
+        raise ValueError(f"backend must be 'auto', 'numpy' or 'numba'; got {backend!r}")
+    args = (curves, np.asarray(need_t, np.float64),
+            np.broadcast_to(np.asarray(frac_left, np.float64), (n,)),
+            np.broadcast_to(np.asarray(wtp, np.float64), (n,)),
+            np.broadcast_to(np.asarray(floor_value, np.float64), (n,)),
+            (np.asarray(sellable_t) // min_lot).astype(np.float64), grid, gap_fraction / min_lot,
+            np.floor(np.maximum(grid - fee_per_t, 0.0) / tick + 1e-9).astype(np.int64),
+            np.ceil((grid + fee_per_t) / tick - 1e-9).astype(np.int64))
+    bo, bt, bq, so, st, sq = (_schedule_numba if b == "numba" else _schedule_numpy)(*args)
+    who = np.concatenate([bo, so])
+    return Orders(
+        owner=who if owner is None else owner[who],
+        side=np.concatenate([np.ones(bo.size, np.int8), -np.ones(so.size, np.int8)]),
+        price=np.concatenate([bt, st]),
+        qty=(np.concatenate([bq, sq]) * min_lot).astype(np.int64),
+    )
+
+
+def _schedule_numpy(curves, need, frac, wtp, floor_value, sellable_lots, grid, scale,
+                    buy_ticks, sell_ticks):
+    """Buys then sells as (owner, tick, lots) arrays; see schedule_orders."""
+    n, k = need.shape[0], grid.shape[0]
     # Bounds that cut the grid (a bank value above its lowest price, a penalty below its
     # highest) are applied; the common case, where none does, costs nothing.
     cut_low, cut_high = floor_value > grid[0], wtp < grid[-1]
     p_eff = np.broadcast_to(grid, (n, k))
     if cut_low.any() or cut_high.any():
         p_eff = np.minimum(np.maximum(p_eff, floor_value[:, None]), wtp[:, None])
-    frac = np.broadcast_to(np.asarray(frac_left, np.float64), (n,))[:, None]
-    lots = need_t[:, None] - frac * abatement_at(curves, p_eff)
-    lots *= gap_fraction / min_lot
-    # Nearest whole lots: the k-th tonne is valued at the MAC at its middle, which for a
-    # linear MAC is exactly its average cost (flooring would undervalue every tonne).
+    lots = need[:, None] - frac[:, None] * abatement_at(curves, p_eff)
+    lots *= scale
     demand = np.maximum(np.floor(lots + 0.5), 0.0)
     supply = np.maximum(np.floor(0.5 - lots), 0.0)
     if cut_high.any():  # no emitter buys above what non-compliance costs it
         demand[grid[None, :] > wtp[:, None]] = 0.0
     if cut_low.any():  # nor sells below what a banked allowance is worth to it
         supply[grid[None, :] < floor_value[:, None]] = 0.0
-    np.minimum(supply, (np.asarray(sellable_t) // min_lot)[:, None], out=supply)
+    np.minimum(supply, sellable_lots[:, None], out=supply)
     # Cumulative demand falls with the price: the order at grid[j] buys D_j − D_{j+1};
     # cumulative supply rises: the order at grid[j] sells S_j − S_{j−1}.
     demand[:, :-1] -= demand[:, 1:]
     supply[:, 1:] -= supply[:, :-1].copy()
-    buy_ticks = np.floor(np.maximum(grid - fee_per_t, 0.0) / tick + 1e-9).astype(np.int64)
-    sell_ticks = np.ceil((grid + fee_per_t) / tick - 1e-9).astype(np.int64)
     bi, bj = np.nonzero(demand > 0)
     si, sj = np.nonzero(supply > 0)
-    return Orders(
-        owner=owner[np.concatenate([bi, si])],
-        side=np.concatenate([np.ones(bi.size, np.int8), -np.ones(si.size, np.int8)]),
-        price=np.concatenate([buy_ticks[bj], sell_ticks[sj]]),
-        qty=(np.concatenate([demand[bi, bj], supply[si, sj]]) * min_lot).astype(np.int64),
-    )
+    return bi, buy_ticks[bj], demand[bi, bj], si, sell_ticks[sj], supply[si, sj]
+
+
+def _schedule_numba(curves, *rest):
+    from carbonsim._schedule_numba import schedule_kernel
+
+    return schedule_kernel(curves.lo, curves.hi, curves.width_t, *rest)
+
+
+#: The backend schedule_orders uses by default: compiled when numba is installed.
+SCHEDULE_BACKEND = "numba" if importlib.util.find_spec("numba") is not None else "numpy"

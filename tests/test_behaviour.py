@@ -1,6 +1,7 @@
 """Allowance values, abatement plans and truthful bid/ask schedules."""
 
 import numpy as np
+import pytest
 from hypothesis import given, settings, strategies as st
 
 from carbonsim.behaviour import allowance_value, plan_rate, price_grid, schedule_orders
@@ -66,3 +67,25 @@ def test_schedules_are_truthful_and_feasible(need, frac, ref, half, k, wtp, bank
         buy = (o.side > 0) & (o.price * 0.01 >= np.floor(p / 0.01 + 1e-9) * 0.01 - 1e-12)
         got = np.bincount(o.owner[buy], weights=o.qty[buy], minlength=n)
         assert (got <= truthful + lot / 2 + 1e-6).all()
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), k=st.integers(1, 10), lot=st.integers(1, 4),
+       gap=st.floats(0.1, 1.0), fee=st.sampled_from([0.0, 0.5]))
+def test_compiled_and_numpy_schedules_are_identical(seed, k, lot, gap, fee):
+    pytest.importorskip("numba")
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 40))
+    half = n // 2
+    curves = MacCurves.concat([
+        linear_curves(rng.uniform(1, 300, half), rng.uniform(0, 500, half)),
+        step_curves(rng.integers(0, 300, (n - half, 3)).astype(float),
+                    rng.uniform(0, 100, (n - half, 3)))])
+    args = (curves, rng.normal(0, 200, n), rng.uniform(0, 1, n), rng.uniform(1, 400, n),
+            rng.uniform(0, 150, n), rng.integers(0, 500, n),
+            price_grid(float(rng.uniform(0, 200)), float(rng.uniform(0.1, 200)), k), 0.01)
+    kw = dict(gap_fraction=gap, min_lot=lot, fee_per_t=fee)
+    a = schedule_orders(*args, backend="numpy", **kw)
+    b = schedule_orders(*args, backend="numba", **kw)
+    for field in ("owner", "side", "price", "qty"):
+        assert np.array_equal(getattr(a, field), getattr(b, field)), field
