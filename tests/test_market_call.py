@@ -130,6 +130,29 @@ def books(draw, max_orders=24, max_range=25):
     return orders(side, price, qty), reference
 
 
+EDGE_CASES = {
+    "one buy": ([1], [7], [3]),
+    "one sell": ([-1], [7], [3]),
+    "all at one price": ([1, -1, 1, -1, -1], [4, 4, 4, 4, 4], [2, 3, 5, 1, 1]),
+    "no sells": ([1, 1, 1], [1, 5, 9], [1, 1, 1]),
+    "no cross": ([1, 1, -1, -1], [3, 4, 5, 9], [5, 5, 5, 5]),
+    "touching": ([1, -1], [5, 5], [2, 7]),
+    "flat volume with gaps": ([1, 1, -1, -1], [20, 9, 0, 11], [5, 5, 5, 5]),
+}
+
+
+@pytest.mark.parametrize("case", EDGE_CASES)
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("rationing", ["time", "pro_rata"])
+@pytest.mark.parametrize("reference", [None, 0, 6, 30])
+def test_edge_cases_match_reference(case, method, rationing, reference):
+    side, price, qty = orders(*EDGE_CASES[case])
+    res = call_auction(side, price, qty, reference=reference, rationing=rationing, method=method)
+    assert_same(res, ref.call_auction(side, price, qty, reference=reference,
+                                      rationing=rationing))
+    assert_invariants(side, price, qty, res)
+
+
 @FAST
 @given(books(), st.sampled_from(["time", "pro_rata"]), st.sampled_from(METHODS))
 def test_matches_reference(book, rationing, method):

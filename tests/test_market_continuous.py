@@ -1,6 +1,7 @@
 """carbonsim.market.continuous: the continuous double auction, both backends."""
 
 import importlib.util
+import sys
 
 import numpy as np
 import pytest
@@ -209,6 +210,15 @@ def test_bad_input(field, value, message, backend):
     args = dict(good(), **{field: value})
     with pytest.raises(ValueError, match=message):
         match_continuous(**args, backend=backend)
+
+
+def test_auto_backend_falls_back_to_python_when_numba_does_not_import(monkeypatch):
+    events = stream([(0, 1, 5, 2, 0), (0, -1, 4, 1, 0)])
+    monkeypatch.setitem(sys.modules, "carbonsim.market._continuous_numba", None)
+    tr = match_continuous(*events, backend="auto")
+    assert tr.qty.tolist() == [1] and tr.price.tolist() == [5]
+    with pytest.raises(ImportError):
+        match_continuous(*events, backend="numba")
 
 
 def test_bad_backend():

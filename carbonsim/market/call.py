@@ -5,8 +5,10 @@ tick maximises min(D, S) over every tick between the lowest and highest order pr
 tie rules of MARKET.md apply (smallest |D − S|, market pressure, reference or middle). The short
 side fills completely; the long side by price priority, the marginal level by time or pro rata.
 
-Two exact paths: a dense one (histograms over the tick range, used when the range is at most
-about four times the number of orders) and a sorting one (memory O(orders) for any range).
+Three exact paths give identical results: "dense" (histograms and cumulative sums over the
+tick range, used while the range is at most about four times the number of orders), "sparse"
+(sorting by price, memory O(orders) for any range) and "wide" (sorting with per-book sums that
+stay exact when all quantities together reach 2**61; chosen automatically then).
 """
 
 from __future__ import annotations
@@ -90,8 +92,8 @@ def call_auction(side, price, qty, *, reference=None, rationing="time",
     """Clear one uniform-price call auction.
 
     Units: ``price`` and ``reference`` in integer ticks, ``qty`` in integer tonnes, ``side``
-    +1 buy / −1 sell; an order's index is its time priority. ``method`` picks the dense
-    ("dense") or sorting ("sparse") path; "auto" chooses by tick range; results are identical.
+    +1 buy / −1 sell; an order's index is its time priority. ``method`` ("auto", "dense",
+    "sparse", "wide") only picks the algorithm; results are identical.
     Returns the clearing price (−1 and volume 0 if nothing can trade) and fills per order.
     Raises ValueError naming the argument for unequal lengths, non-integer dtypes, side not ±1,
     qty <= 0, negative price or reference, unknown ``rationing``/``method``, or a side's total

@@ -1,9 +1,9 @@
 """Continuous double auction: price-time priority over a stream of limit orders and cancels.
 
-Two backends give identical trades: a pure-Python one (dicts of per-price FIFO queues, heaps of
-prices, cancelled orders deleted lazily when they reach the head of their queue) and an optional
-numba one (``_continuous_numba``, the same algorithm on arrays), chosen automatically when numba
-is installed. ``BACKEND`` names the automatic choice.
+Two backends give identical trades: a pure-Python one (a FIFO deque per price level, a heap of
+the non-empty levels per side, cancelled orders dropped lazily when they reach the head of their
+queue) and an optional numba one (``_continuous_numba``, the same algorithm on arrays), chosen
+automatically when numba imports. ``BACKEND`` names the automatic choice.
 """
 
 from __future__ import annotations
@@ -190,10 +190,15 @@ def _match_python(kind, side, price, qty, target):
     return taker, maker, price[maker], np.array(qs, dtype=np.int64), np.array(rem, dtype=np.int64)
 
 
-def _match_numba(kind, side, price, qty, target):
-    from ._continuous_numba import match_arrays
-
-    return match_arrays(kind, side, price, qty, target)
+def _numba_kernel(required: bool):
+    """The numba backend's entry point; None if numba does not import and it is optional."""
+    try:
+        from ._continuous_numba import match_arrays
+    except ImportError:
+        if required:
+            raise
+        return None
+    return match_arrays
 
 
 def match_continuous(kind, side, price, qty, target, *, backend="auto") -> Trades:
@@ -211,6 +216,7 @@ def match_continuous(kind, side, price, qty, target, *, backend="auto") -> Trade
     """
     check_choice("backend", backend, BACKENDS)
     kind, side, price, qty, target = _validate(kind, side, price, qty, target)
-    use = BACKEND if backend == "auto" else backend
-    run = _match_numba if use == "numba" else _match_python
+    run = _match_python
+    if backend == "numba" or (backend == "auto" and BACKEND == "numba"):
+        run = _numba_kernel(required=backend == "numba") or _match_python
     return Trades(*run(kind, side, price, qty, target))
