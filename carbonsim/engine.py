@@ -253,8 +253,8 @@ class Simulation:
         """Re-plan abatement, buy offsets, submit schedules, clear, settle, re-plan."""
         pos = self._positions(day)
         wtp, bank = self._values(pos.year)
-        self._buy_offsets(pos, wtp, bank)
-        pos = self._positions(day)
+        if self._buy_offsets(pos, wtp, bank):
+            pos = self._positions(day)
         p_short, current, f, c = pos.short, pos.current, pos.frac_left, pos.year
         active = self._participants(day)
         curves = self.state.curves[min(c, self.years - 1)]
@@ -350,26 +350,30 @@ class Simulation:
         self.state.record_trades(c, bought, sold, paid, got)
         self.ledger.record_trades(day, c, o.owner, o.side, fills.filled, fills.buyer_value)
 
-    def _buy_offsets(self, pos: Position, wtp: np.ndarray, bank: np.ndarray) -> None:
+    def _buy_offsets(self, pos: Position, wtp: np.ndarray, bank: np.ndarray) -> bool:
         """Buy offsets at their fixed price where an allowance is worth more, within the limit
-        (a share of the expected obligation) and the year's offset supply."""
+        (a share of the expected obligation) and the year's offset supply; True if any."""
         offsets = self.sc.compliance.offsets
         if offsets is None or offsets.limit <= 0:
-            return
+            return False
         y = min(pos.year, self.years - 1)
-        value = allowance_value(self.state.curves[y], pos.current, pos.frac_left, wtp, bank)
-        value = np.where(pos.short > 0, wtp, value)
-        need = pos.short + np.maximum(pos.current, 0.0)
         expected = self.state.emitted_t[:, y] + pos.frac_left * self._bau_rate(y, pos.frac_left)
         room = np.floor(offsets.limit * expected) - self.acc.offsets
-        want = np.where(value > offsets.price, np.minimum(room, np.ceil(need)), 0.0)
-        want = np.maximum(want, 0.0).astype(np.int64)
+        need = pos.short + np.maximum(pos.current, 0.0)
+        want = np.minimum(room, np.ceil(need))
+        if not (want >= 1).any():  # the usual case once the limits are reached
+            return False
+        value = allowance_value(self.state.curves[y], pos.current, pos.frac_left, wtp, bank)
+        value = np.where(pos.short > 0, wtp, value)
+        want = np.where(value > offsets.price, np.maximum(want, 0.0), 0.0).astype(np.int64)
         if offsets.supply_t is not None:
             left = max(int(offsets.supply_t) - self.ledger.offsets_bought_in(y), 0)
             want = _first_slice(want, left)
-        if want.any():
-            self.acc.buy_offsets(want, offsets.price)
-            self.ledger.offsets_bought_t[:, y] += want
+        if not want.any():
+            return False
+        self.acc.buy_offsets(want, offsets.price)
+        self.ledger.offsets_bought_t[:, y] += want
+        return True
 
     # --- primary auctions -----------------------------------------------------------------
     def auction(self, y: int) -> None:

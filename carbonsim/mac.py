@@ -144,22 +144,24 @@ def _segment_use(curves: MacCurves, abatement_t: np.ndarray) -> np.ndarray:
 def marginal_cost(curves: MacCurves, abatement_t: np.ndarray) -> np.ndarray:
     """MAC (currency/t) at ``abatement_t`` tonnes a year, shape (N,).
 
-    0 for abatement ≤ 0; ``inf`` beyond the most the emitter can abate.
+    0 for abatement ≤ 0; ``inf`` beyond the most the emitter can abate. Walks the segment
+    columns cheapest first, as abatement_at does, so mostly-linear populations cost ~N.
     """
     a = np.asarray(abatement_t, dtype=np.float64)
-    cum = curves.cum_t
-    s = (cum < a[:, None]).sum(axis=1)  # first segment whose end reaches a
-    inside = s < cum.shape[1]
-    k = np.minimum(s, cum.shape[1] - 1)
-    rows = np.arange(a.shape[0])
-    w = curves.width_t[rows, k]
-    lo, hi = curves.lo[rows, k], curves.hi[rows, k]
-    start = cum[rows, k] - w
-    with np.errstate(divide="ignore", invalid="ignore"):  # padding beyond the curve: inf
-        frac = np.where(w > 0, (a - start) / w, 1.0)
-        price = lo + (hi - lo) * np.clip(frac, 0.0, 1.0)
-    price = np.where(inside, price, np.inf)
-    return np.where(a > 0, price, 0.0)
+    price = np.zeros(a.shape[0])
+    left = a.copy()  # tonnes still to place once the earlier segments are used up
+    open_ = a > 0
+    for s, rows, step in curves._columns:
+        w, lo, hi = curves.width_t[rows, s], curves.lo[rows, s], curves.hi[rows, s]
+        r = left[rows]
+        ends = open_[rows] & (r <= w)  # the abatement ends inside this segment
+        with np.errstate(divide="ignore", invalid="ignore"):
+            at = np.where(step, lo, lo + (hi - lo) * np.clip(r / w, 0.0, 1.0))
+        price[rows] = np.where(ends, at, price[rows])
+        open_[rows] &= ~ends
+        left[rows] = r - w
+    price[open_] = np.inf
+    return price
 
 
 def abatement_cost(curves: MacCurves, abatement_t: np.ndarray) -> np.ndarray:
