@@ -31,6 +31,7 @@ from typing import Annotated, Any
 import numpy as np
 from pydantic import BaseModel, Field
 
+from carbonsim.errors import RunError
 from carbonsim.population import HIST_YEARS, Population
 from carbonsim.registry import Registry
 from carbonsim.scenario.emitters import EmitterSpec  # noqa: F401  (re-exported for plug-ins)
@@ -62,6 +63,8 @@ __all__ = [
     "true_up",
     "whole_tonnes",
 ]
+
+MAX_TONNES = 2.0**53  # whole tonnes are exact in float64 below this
 
 RuleFn = Callable[[Population, np.ndarray, int, Any], np.ndarray]
 
@@ -171,8 +174,9 @@ def _hist_intensity(pop: Population, mask: np.ndarray, p: HistoricalIntensityPar
     """Historical t per unit over the base years (first-year intensity where output was 0)."""
     em = pop.hist_emissions_t[mask, HIST_YEARS - p.base_years:].sum(axis=1)
     out = pop.hist_output[mask, HIST_YEARS - p.base_years:].sum(axis=1)
-    ratio = np.divide(em, out, out=np.zeros_like(em), where=out > 0)
-    return np.where(out > 0, ratio, pop.intensity[mask, 0])
+    with np.errstate(over="ignore"):  # a tiny output under a given history: no usable ratio
+        ratio = np.divide(em, out, out=np.full_like(em, np.inf), where=out > 0)
+    return np.where(np.isfinite(ratio), ratio, pop.intensity[mask, 0])
 
 
 def _hi_on(output: np.ndarray, pop: Population, mask: np.ndarray, y: int, p: Any) -> np.ndarray:
@@ -244,8 +248,8 @@ def cap_path(scenario: Scenario) -> np.ndarray:
 
 
 def whole_tonnes(x: float) -> int:
-    """Largest whole number of tonnes not above ``x`` (allowing float noise of 1e-9 relative)."""
-    return math.floor(x + 1e-9 * max(1.0, abs(x)))
+    """Largest whole number of tonnes not above ``x``, forgiving float noise (1e-12 relative)."""
+    return math.floor(x + min(1e-12 * max(1.0, abs(x)), 1e-3))
 
 
 def round_exact(values: np.ndarray, total: int | None = None) -> np.ndarray:
@@ -260,10 +264,10 @@ def round_exact(values: np.ndarray, total: int | None = None) -> np.ndarray:
         raise ValueError("round_exact needs finite, non-negative values")
     base = np.floor(v)
     out = base.astype(np.int64)
-    if total is None:
-        total = whole_tonnes(float(v.sum()))
-    extra = int(total) - int(out.sum())
     frac = v - base
+    if total is None:
+        total = min(whole_tonnes(float(v.sum())), int(out.sum()) + int(np.count_nonzero(frac > 0)))
+    extra = int(total) - int(out.sum())
     if extra < 0 or extra > int(np.count_nonzero(frac > 0)):
         raise ValueError(f"round_exact: total {total} is out of reach of values summing to {v.sum():g}")
     if extra:
@@ -303,6 +307,13 @@ def _rule_values(scenario: Scenario, pop: Population, y: int, which: str) -> np.
         mask = pop.sector_mask(name)
         rule = RULES.get(params.rule)
         out[mask] = getattr(rule, which)(pop, mask, y, params)
+    bad = ~(np.isfinite(out) & (out >= 0) & (out < MAX_TONNES))
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise RunError(
+            f"allocation of emitter {pop.id[i]!r} ({pop.sector[i]}) in year {pop.start_year + y} "
+            f"is {out[i]:g} t: expected 0 to {MAX_TONNES:.0e} t (check its output and history)"
+        )
     return out
 
 
@@ -338,6 +349,7 @@ def allocate(scenario: Scenario, pop: Population, y: int) -> YearAllocation:
 
     Ex-ante free allocation (whole t) plus auctioned volume never exceed the cap (with
     ``correction: auto``); the free total is the whole tonnes of the corrected rules' total.
+    Raises RunError if a rule gives an allocation that is not a finite tonnage below 2**53.
     """
     cap, auction, budget = _budget(scenario, y)
     cf = _correction(scenario, pop, y, budget)
