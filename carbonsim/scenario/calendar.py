@@ -54,7 +54,7 @@ class YearEvents:
 
 
 def _sessions_kind(value: object) -> str | None:
-    if isinstance(value, str):
+    if value == "business_days":
         return "business_days"
     if isinstance(value, int) and not isinstance(value, bool):
         return "count"
@@ -133,8 +133,8 @@ class Calendar(BaseModel):
         """
         year = start_year + y
         first = np.datetime64(f"{year:04d}-01-01", "D")
-        length = int(np.datetime64(f"{year + 1:04d}-01-01", "D") - first)
-        offset = int(first - np.datetime64(f"{start_year:04d}-01-01", "D"))
+        length = int((np.datetime64(f"{year + 1:04d}-01-01", "D") - first).astype(np.int64))
+        offset = int((first - np.datetime64(f"{start_year:04d}-01-01", "D")).astype(np.int64))
         if self.sessions == "business_days":
             days = first + np.arange(length)
             holidays = [first, np.datetime64(f"{year:04d}-12-25", "D")]

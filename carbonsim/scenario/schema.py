@@ -148,7 +148,7 @@ def reference_tables() -> str:
     out = []
     for title, model, where in _SECTIONS:
         props = model.model_json_schema().get("properties", {})
-        out.append(f"### {title}\n")
+        out.append(f"### {title} (`{model.__name__}`)\n")
         if where:
             out.append(f"Written at `{where}`. {(model.__doc__ or '').strip()}\n")
         else:
@@ -174,7 +174,8 @@ def _rule_tables() -> str:
     out = ["### Allocation rules\n", "Each sector's entry is `{rule: NAME, ...parameters}`.\n"]
     for name, rule in RULES.items():
         props = rule.params.model_json_schema().get("properties", {})
-        out.append(f"#### `{name}`{' (trued up at verification)' if rule.output_based else ''}\n")
+        trued = " (trued up at verification)" if rule.output_based else ""
+        out.append(f"#### `{name}`{trued} (`{rule.params.__name__}`)\n")
         out.append(f"{(rule.params.__doc__ or '').strip()}\n")
         rows = [(k, f) for k, f in rule.params.model_fields.items() if k != "rule"]
         if not rows:

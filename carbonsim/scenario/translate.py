@@ -297,7 +297,8 @@ def resolve_key(dotted: str, raw: object) -> str | None:
     for i, part in enumerate(parts):
         nxt = []
         for tp, path in candidates:
-            for option in (_members(_unwrap(_settle(tp))[0]) or [tp]):
+            settled = _settle(tp)
+            for option in _members(_unwrap(settled)[0]) or [settled]:
                 t = _step(option, part, raw, path, existing=True)
                 if t is not _UNKNOWN:
                     nxt.append((t, path + (part,)))
