@@ -25,8 +25,8 @@ from carbonsim.ledger import Ledger
 from carbonsim.population import build_population
 from carbonsim.results import Result, build_result
 from carbonsim.least_cost import LeastCost, least_cost
-from carbonsim.reserves import msr_step, primary_auction
-from carbonsim.session import MECHANISMS, limit_band, no_trade_reference
+from carbonsim.reserves import AuctionOutcome, msr_step, primary_auction
+from carbonsim.session import MECHANISMS, discover, limit_band, no_trade_reference
 from carbonsim.state import PopulationState
 
 __all__ = ["Simulation", "run"]
@@ -199,18 +199,23 @@ class Simulation:
         st, acc = self.state, self.acc
         c = st.year_of(day)
         f = st.fraction_left(day)
-        held = acc.held() + acc.offsets + np.einsum("ij->i", self.pending_t[:, : c + 1])
+        limit = self.offset_limit
+        held = acc.held() + np.einsum("ij->i", self.pending_t[:, : c + 1])  # allowances, t
+        offsets = acc.offsets.astype(np.float64)
         short = keep = np.zeros(self.n)
         if 0 <= c - 1 < self.years and not self.closed[c - 1]:
             obligation = np.rint(st.emitted_t[:, c - 1]) + self.owed_t[:, c - 1]  # whole t
             eligible = acc.eligible(c - 1)
-            offsets = np.minimum(acc.offsets, np.floor(self.offset_limit * obligation))
-            prior = obligation - eligible - offsets - self.pending_t[:, c - 1]
+            used = np.minimum(offsets, np.floor(limit * obligation))
+            prior = obligation - eligible - used - self.pending_t[:, c - 1]
             short = np.where(prior >= 0.5, prior, 0.0)  # float dust is not a shortage
-            held = held - obligation + short
-            keep = np.minimum(np.maximum(obligation - offsets, 0), eligible).astype(np.int64)
+            held = held - (obligation - used) + short
+            offsets = offsets - used
+            keep = np.minimum(np.maximum(obligation - used, 0), eligible)
         if c < self.years:
-            current = st.emitted_t[:, c] + f * self._bau_rate(c, f) + self.makegood_t - held
+            emissions = st.emitted_t[:, c] + f * (self._bau_rate(c, f) - st.plan_rate)
+            usable = np.minimum(offsets, np.floor(limit * np.maximum(emissions, 0.0)))
+            current = emissions + f * st.plan_rate + self.makegood_t - held - usable
         else:
             current, f = -held, 0.0
         return Position(short, current, f, c, np.asarray(keep, dtype=np.int64))
@@ -238,6 +243,11 @@ class Simulation:
         if comp.banking and c + 1 < self.years:
             bank = self.expect(BankingView(c, np.asarray(self.closes), self.lc.price,
                                            self.sc.behaviour.discount_rate))
+        res = self.reserves
+        if res is not None and res.price_ceiling is not None:
+            wtp = min(wtp, res.price_ceiling)  # the regulator sells any amount at the ceiling
+        if res is not None and res.price_floor is not None:
+            bank = max(bank, res.price_floor)  # and buys any amount at the floor
         return np.full(self.n, wtp), np.full(self.n, min(bank, wtp))
 
     def _participants(self, day: int) -> np.ndarray:
@@ -273,7 +283,12 @@ class Simulation:
         sellable = np.where(active & ~short, self.acc.held() - pos.keep, 0)
         fracs = np.where(short, 0.0, frac)
 
+        controls = self._control_prices()
+
         def build(grid: np.ndarray) -> Orders:
+            # Emitters also quote at the floor and ceiling prices, where the regulator trades.
+            inside = controls[(controls >= grid[0]) & (controls <= grid[-1])]
+            grid = np.union1d(grid, inside) if inside.size else grid
             return self._with_price_controls(schedule_orders(
                 curves, need, fracs, wtp, bank, sellable, grid, self.tick,
                 gap_fraction=b.gap_fraction, min_lot=m.min_lot, fee_per_t=m.fee_per_t))
@@ -301,6 +316,13 @@ class Simulation:
         value = allowance_value(curves, pos.current, pos.frac_left, wtp, bank)
         self.state.plan_rate = plan_rate(curves, pos.current, pos.frac_left, value)
         self.last_review = day
+
+    def _control_prices(self) -> np.ndarray:
+        """The price floor and ceiling (currency/t) that are set."""
+        res = self.reserves
+        if res is None:
+            return np.zeros(0)
+        return np.array([p for p in (res.price_floor, res.price_ceiling) if p is not None])
 
     def _with_price_controls(self, orders: Orders) -> Orders:
         """Add the regulator's standing orders: sell at the ceiling, buy at the floor."""
@@ -357,8 +379,9 @@ class Simulation:
         if offsets is None or offsets.limit <= 0:
             return False
         y = min(pos.year, self.years - 1)
-        expected = self.state.emitted_t[:, y] + pos.frac_left * self._bau_rate(y, pos.frac_left)
-        room = np.floor(offsets.limit * expected) - self.acc.offsets
+        st, f = self.state, pos.frac_left
+        expected = st.emitted_t[:, y] + f * (self._bau_rate(y, f) - st.plan_rate)  # obligation
+        room = np.floor(offsets.limit * np.maximum(expected, 0.0)) - self.acc.offsets
         need = pos.short + np.maximum(pos.current, 0.0)
         want = np.minimum(room, np.ceil(need))
         if not (want >= 1).any():  # the usual case once the limits are reached
@@ -392,18 +415,33 @@ class Simulation:
         a, res, tick = self.sc.auctions, self.reserves, self.tick
         floor = res.price_floor if res is not None and res.price_floor is not None else 0.0
         reserve = max(a.reserve_price * (1.0 + a.reserve_price_growth) ** y, floor)
-        finite = value[np.isfinite(value)]
-        centre = self.reference if self.reference is not None else max(reserve, float(np.median(finite)) if finite.size else 0.0)
-        half = max(float(np.quantile(np.abs(finite - centre), 0.9)) if finite.size else 0.0,
-                   0.05 * centre, tick)
-        grid = np.unique(np.clip(price_grid(centre, half, 2 * self.sc.behaviour.bid_steps), reserve, None))
-        orders = schedule_orders(curves, need, f, wtp, bank, np.zeros(self.n, np.int64), grid, tick)
-        out = primary_auction(
-            orders.price, orders.qty, supply, int(np.ceil(reserve / tick - 1e-9)), tie=a.tie,
-            ccr_trigger=int(res.ccr.trigger_price / tick) if res is not None and res.ccr else None,
-            ccr_left_t=self.ccr_left,
-            ecr_trigger=int(res.ecr.trigger_price / tick) if res is not None and res.ecr else None,
-            ecr_left_t=self.ecr_left)
+        finite = value[np.isfinite(value) & (value > reserve)]
+        if finite.size == 0:
+            return  # nobody values an allowance above the reserve price
+        top = float(finite.max())
+        start = self.reference if self.reference is not None else (reserve + top) / 2
+        half = max(abs(top - start), abs(start - reserve), tick)
+        reserve_tick = int(np.ceil(reserve / tick - 1e-9))
+        sellable = np.zeros(self.n, np.int64)
+
+        def build(grid: np.ndarray) -> Orders:
+            return schedule_orders(curves, need, f, wtp, bank, sellable, grid, tick)
+
+        def clear(orders: Orders) -> AuctionOutcome:
+            return primary_auction(
+                orders.price, orders.qty, supply, reserve_tick, tie=a.tie,
+                ccr_trigger=int(res.ccr.trigger_price / tick) if res is not None and res.ccr else None,
+                ccr_left_t=self.ccr_left,
+                ecr_trigger=int(res.ecr.trigger_price / tick) if res is not None and res.ecr else None,
+                ecr_left_t=self.ecr_left)
+
+        def indicative(orders: Orders) -> tuple[int, int]:
+            r = clear(orders).result
+            return r.price, r.sold
+
+        orders, _ = discover(build, indicative, start, half, 2 * self.sc.behaviour.bid_steps,
+                             tick, (reserve, np.inf))
+        out = clear(orders)
         if out.ccr_released_t:
             self.acc.issue_to_pool(out.ccr_released_t, y)
             self.ccr_left -= out.ccr_released_t

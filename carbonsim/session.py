@@ -21,7 +21,7 @@ from carbonsim.behaviour import Orders, price_grid
 from carbonsim.market import call_auction, match_continuous
 from carbonsim.registry import Registry
 
-__all__ = ["MECHANISMS", "SessionFills", "limit_band", "no_trade_reference"]
+__all__ = ["MECHANISMS", "SessionFills", "discover", "limit_band", "no_trade_reference"]
 
 #: Relative width of the final grid spacing at which the pre-open stops refining.
 PRECISION = 0.002
@@ -70,19 +70,24 @@ def no_trade_reference(orders: Orders, ref: float | None, band: tuple[float, flo
 OrderBuilder = Callable[[np.ndarray], Orders]
 
 
-def _call_auction(build: OrderBuilder, ref: float, half_width: float, steps: int, tick: float,
-                  band: tuple[float, float], rng: np.random.Generator) -> SessionFills:
+def discover(build: OrderBuilder, clear: Callable[[Orders], tuple[int, int]], ref: float,
+             half_width: float, steps: int, tick: float, band: tuple[float, float]
+             ) -> tuple[Orders, float | None]:
+    """Pre-open price discovery: the orders to execute and their indicative price (or None).
+
+    Participants sample their schedules on a grid of ``steps`` prices around ``ref``; the
+    grid re-centres on each round's indicative price and halves, until its spacing is below
+    PRECISION of the price (a grid whose edge holds the price moves without narrowing).
+    ``clear(orders) -> (price tick, volume)`` is the auction rule that executes.
+    """
     lo, hi = band
-    result = orders = None
     for _ in range(MAX_ROUNDS):
         grid = np.unique(np.clip(price_grid(ref, half_width, steps), lo, hi))
         orders = build(grid)
-        # No reference price: a range of equally good prices clears at its middle, so whole-
-        # tonne granularity does not bias the price toward the previous close.
-        result = call_auction(orders.side, orders.price, orders.qty)
-        if result.volume == 0:
-            break
-        new_ref = result.price * tick
+        price_tick, volume = clear(orders)
+        if volume == 0:
+            return orders, None
+        new_ref = price_tick * tick
         spacing = 2.0 * half_width / max(steps - 1, 1)
         at_edge = abs(new_ref - ref) >= half_width * (1.0 - 1.0 / max(steps - 1, 1)) - tick
         if spacing <= max(PRECISION * new_ref, 2 * tick) and not at_edge:
@@ -90,6 +95,20 @@ def _call_auction(build: OrderBuilder, ref: float, half_width: float, steps: int
         ref = new_ref
         if not at_edge:
             half_width = half_width / 2.0
+    return orders, new_ref
+
+
+def _clear_call(orders: Orders) -> tuple[int, int]:
+    # No reference price: a range of equally good prices clears at its middle, so whole-
+    # tonne granularity does not bias the price toward the previous close.
+    result = call_auction(orders.side, orders.price, orders.qty)
+    return result.price, result.volume
+
+
+def _call_auction(build: OrderBuilder, ref: float, half_width: float, steps: int, tick: float,
+                  band: tuple[float, float], rng: np.random.Generator) -> SessionFills:
+    orders, _ = discover(build, _clear_call, ref, half_width, steps, tick, band)
+    result = call_auction(orders.side, orders.price, orders.qty)
     filled = result.filled
     price = result.price * tick if result.volume > 0 else np.nan
     value = filled * (price if result.volume > 0 else 0.0)
