@@ -257,6 +257,38 @@ def test_many_books_equal_one_auction_per_book():
             np.testing.assert_array_equal(res.filled[book == b], one.filled)
 
 
+@settings(max_examples=60, deadline=None)
+@given(st.data(), st.sampled_from(["time", "pro_rata"]), st.sampled_from(METHODS[:1] + METHODS[2:]))
+def test_books_spanning_most_of_int64(data, rationing, method):
+    # Ranges so wide that book × range overflows int64: prices are ranked first.
+    n = data.draw(st.integers(1, 30))
+    anchors = [0, 2**61, 3 * 2**61, INT64_MAX - 10]
+    book = np.array(data.draw(st.lists(st.integers(0, 2), min_size=n, max_size=n)))
+    side = np.array(data.draw(st.lists(st.sampled_from([1, -1]), min_size=n, max_size=n)),
+                    np.int8)
+    price = np.array([data.draw(st.sampled_from(anchors)) + data.draw(st.integers(0, 3))
+                      for _ in range(n)])
+    qty = np.array(data.draw(st.lists(st.integers(1, 9), min_size=n, max_size=n)))
+    res = call_auctions(book, side, price, qty, rationing=rationing, n_books=3, method=method)
+    for b in range(3):
+        sel = book == b
+        one = call_auction(side[sel], price[sel], qty[sel], rationing=rationing, method=method)
+        assert (res.price[b], res.volume[b]) == (one.price, one.volume)
+        np.testing.assert_array_equal(res.filled[sel], one.filled)
+
+
+def test_middle_of_a_gap_several_books_wide():
+    # Book 0: sell 4 @ 0, buy 4 @ X = 3 × 2**61, buy 1 @ 0. D = S = 4 on [1, X], so the kept
+    # ticks start inside the gap: the middle is 1 + (X − 1) // 2 = 3 × 2**60. Book 1: D > S.
+    x = 3 * 2**61
+    for method in METHODS[:1] + METHODS[2:]:
+        res = call_auctions([0, 0, 0, 1, 1], [-1, 1, 1, 1, -1], [0, x, 0, 10, 5],
+                            [4, 4, 1, 2, 1], method=method)
+        assert res.price.tolist() == [3 * 2**60, 10]
+        assert res.volume.tolist() == [4, 1]
+        assert res.filled.tolist() == [4, 4, 0, 1, 1]
+
+
 def test_empty_books_and_n_books():
     res = call_auctions([2, 2], [1, -1], [5, 5], [3, 3], n_books=4)
     assert res.price.tolist() == [-1, -1, 5, -1]

@@ -19,7 +19,6 @@ __all__ = ["match_arrays"]
 @numba.njit(cache=True, nogil=True)
 def _push(heap, size, value):
     i = size
-    heap[i] = value
     while i > 0:
         parent = (i - 1) >> 1
         if heap[parent] <= value:
@@ -51,7 +50,7 @@ def _pop(heap, size):
 
 
 @numba.njit(cache=True, nogil=True)
-def _match(kind, side, lvl, price, qty, target, n_levels, capacity):
+def _match(kind, side, lvl, qty, target, n_levels, capacity):
     n = kind.shape[0]
     rem = np.zeros(n, np.int64)
     nxt = np.full(n, -1, np.int64)
@@ -127,5 +126,5 @@ def match_arrays(kind, side, price, qty, target):
     # Each trade exhausts its taker or its maker: at most two trades per limit order. Pages of
     # the unused capacity are never touched (the results are views of these buffers).
     capacity = 2 * kind.shape[0] + 1
-    taker, maker, q, rem = _match(kind, side, lvl, price, qty, target, n_levels, capacity)
+    taker, maker, q, rem = _match(kind, side, lvl, qty, target, n_levels, capacity)
     return taker, maker, price[maker], q, rem

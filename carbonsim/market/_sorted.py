@@ -94,16 +94,16 @@ def clear_sorted(sell: np.ndarray, qty: np.ndarray, price: np.ndarray,
     b1 = c_all[pos_end] - c_sell[pos_end]
     base = bid * width if book is not None else 0
 
-    def tick(k):
+    def tick(k):  # the tick of level k of each book (a level of the next book gives garbage)
         c = lkey[k] - base
-        return ranks[c] if ranks is not None else shift[bid] + c
+        return ranks[np.clip(c, 0, width - 1)] if ranks is not None else shift[bid] + c
 
     # Per level: sells up to its end, buys before its start, and whether a gap follows it.
     at_sell = c_sell[bounds]
     at_buy = c_all[bounds] - at_sell
     lkey = sk[bounds[:-1]]
     gap_after = np.zeros(n_lev + 1, np.bool_)
-    gap_after[:n_lev - 1] = np.diff(lkey) > 1
+    gap_after[:n_lev - 1] = np.diff(lkey if ranks is None else ranks[lkey % width]) > 1
     gap_after[lev_end - 1] = False  # nothing above a book's highest level
 
     def real_gap(j):  # j: one row of segment indices per book
