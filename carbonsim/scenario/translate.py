@@ -163,20 +163,25 @@ def _bounds(tp: Any) -> dict[str, float]:
     return found
 
 
+def _n(value: float) -> str:
+    """A bound as written by people: 10000000, 0.5, 1e+20."""
+    return str(int(value)) if float(value).is_integer() and abs(value) < 1e15 else f"{value:g}"
+
+
 def _range_text(b: dict[str, float], integer: bool) -> str:
     kind = "a whole number" if integer else "a number"
     low = ("ge", b["ge"]) if "ge" in b else ("gt", b["gt"]) if "gt" in b else None
     high = ("le", b["le"]) if "le" in b else ("lt", b["lt"]) if "lt" in b else None
     if low and high:
         if integer and low[0] == "ge" and high[0] == "le":
-            return f"{kind} from {low[1]:g} to {high[1]:g}"
+            return f"{kind} from {_n(low[1])} to {_n(high[1])}"
         left = "[" if low[0] == "ge" else "("
         right = "]" if high[0] == "le" else ")"
-        return f"{kind} in {left}{low[1]:g}, {high[1]:g}{right}"
+        return f"{kind} in {left}{_n(low[1])}, {_n(high[1])}{right}"
     if low:
-        return f"{kind} {'>=' if low[0] == 'ge' else '>'} {low[1]:g}"
+        return f"{kind} {'>=' if low[0] == 'ge' else '>'} {_n(low[1])}"
     if high:
-        return f"{kind} {'<=' if high[0] == 'le' else '<'} {high[1]:g}"
+        return f"{kind} {'<=' if high[0] == 'le' else '<'} {_n(high[1])}"
     return kind
 
 
