@@ -196,6 +196,15 @@ def test_exact_above_two_to_the_53():
     assert res.filled.tolist() == [q, q, 2 * q]
 
 
+@pytest.mark.parametrize("bits", [1, 8, 9, 16, 17, 30, 48, 49, 63])
+def test_radix_argsort_is_a_stable_argsort(bits):
+    from carbonsim.market._clearing import stable_argsort
+
+    key = np.random.default_rng(bits).integers(0, 2**bits, 3000)
+    np.testing.assert_array_equal(stable_argsort(key, 2**bits - 1),
+                                  np.argsort(key, kind="stable"))
+
+
 def test_dense_and_sorting_paths_agree_on_a_realistic_book():
     rng = np.random.default_rng(7)
     n = 5000
@@ -245,7 +254,8 @@ def test_many_books_equal_one_auction_per_book():
     n, n_books = 20_000, 40
     book = rng.integers(0, n_books, n)
     side = np.where(rng.random(n) < 0.5, 1, -1).astype(np.int8)
-    price = np.rint(rng.normal(1000 + 50 * book, 30)).astype(np.int64)
+    # spreads of 3,000 ticks: the sorting path needs a two-digit radix sort of the ids
+    price = np.abs(np.rint(rng.normal(1000 + 50 * book, 3000))).astype(np.int64)
     qty = rng.integers(1, 1001, n)
     for method in METHODS:
         res = call_auctions(book, side, price, qty, rationing="pro_rata", method=method)
@@ -289,14 +299,16 @@ def test_middle_of_a_gap_several_books_wide():
         assert res.filled.tolist() == [4, 4, 0, 1, 1]
 
 
-def test_empty_books_and_n_books():
-    res = call_auctions([2, 2], [1, -1], [5, 5], [3, 3], n_books=4)
+@pytest.mark.parametrize("method", METHODS)
+def test_empty_books_and_n_books(method):
+    res = call_auctions([2, 2], [1, -1], [5, 5], [3, 3], n_books=4, method=method)
     assert res.price.tolist() == [-1, -1, 5, -1]
     assert res.volume.tolist() == [0, 0, 3, 0]
-    res = call_auctions([], [], [], [], reference=np.array([4, 4]))
+    res = call_auctions([], [], [], [], reference=np.array([4, 4]), method=method)
     assert res.price.tolist() == [-1, -1] and res.filled.shape == (0,)
     # a scalar reference applies to every book
-    res = call_auctions([0, 0, 1, 1], [1, -1, 1, -1], [12, 8, 12, 8], [1, 1, 1, 1], reference=9)
+    res = call_auctions([0, 0, 1, 1], [1, -1, 1, -1], [12, 8, 12, 8], [1, 1, 1, 1], reference=9,
+                        method=method)
     assert res.price.tolist() == [9, 9]
 
 

@@ -2,14 +2,14 @@
 
 Every candidate tick of a book lies in a *segment* (a run of ticks with the same demand and
 supply); segments are numbered book after book, in ascending price, book b owning [sb, se).
-Two functions of segment indices (arrays with one row per book) describe them: ``sell_at(j)``, the sell quantity of all earlier
-books plus this book's sells at or below segment j, and ``buy_below(j)``, the buy quantity of all
-earlier books plus this book's buys strictly below segment j (both non-decreasing within a
-book). With ``s0`` the sells of earlier books and ``b1`` the buys of books up to this one,
-S = sell_at − s0, D = b1 − buy_below and D − S = (b1 + s0) − (sell_at + buy_below) are monotone,
-so every tie-rule boundary is one binary search per book: O(books · log) work and no pass over
-the segments. Needs all quantities to sum below 2**61 (``FAST_LIMIT``) so that no threshold
-overflows.
+Two functions of segment indices (arrays with one row per book) describe them: ``sell_at(j)``,
+the sell quantity of all earlier books plus this book's sells at or below segment j, and
+``buy_below(j)``, the buy quantity of all earlier books plus this book's buys strictly below
+segment j (both non-decreasing within a book). With ``s0`` the sells of earlier books and
+``b1`` the buys of books up to this one, S = sell_at − s0, D = b1 − buy_below and
+D − S = (b1 + s0) − (sell_at + buy_below) are monotone, so every tie-rule boundary is one
+search per book: O(books · log) work and no pass over the segments. Needs all quantities to sum
+below 2**61 (``FAST_LIMIT``) so that no threshold overflows.
 """
 
 from __future__ import annotations
