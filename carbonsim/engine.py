@@ -416,9 +416,7 @@ class Simulation:
         floor = res.price_floor if res is not None and res.price_floor is not None else 0.0
         reserve = max(a.reserve_price * (1.0 + a.reserve_price_growth) ** y, floor)
         finite = value[np.isfinite(value) & (value > reserve)]
-        if finite.size == 0:
-            return  # nobody values an allowance above the reserve price
-        top = float(finite.max())
+        top = float(finite.max()) if finite.size else reserve
         start = self.reference if self.reference is not None else (reserve + top) / 2
         half = max(abs(top - start), abs(start - reserve), tick)
         reserve_tick = int(np.ceil(reserve / tick - 1e-9))
@@ -439,8 +437,11 @@ class Simulation:
             r = clear(orders).result
             return r.price, r.sold
 
-        orders, _ = discover(build, indicative, start, half, 2 * self.sc.behaviour.bid_steps,
-                             tick, (reserve, np.inf))
+        if finite.size:
+            orders, _ = discover(build, indicative, start, half,
+                                 2 * self.sc.behaviour.bid_steps, tick, (reserve, np.inf))
+        else:  # nobody values an allowance above the reserve price: nothing sells
+            orders = Orders(*(np.zeros(0, t) for t in (np.int64, np.int8, np.int64, np.int64)))
         out = clear(orders)
         if out.ccr_released_t:
             self.acc.issue_to_pool(out.ccr_released_t, y)

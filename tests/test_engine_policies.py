@@ -134,3 +134,21 @@ def test_frictions_run_and_keep_the_books(change):
     c = r.compliance
     assert (c.surrendered_t + c.shortfall_t == c.obligation_t).all()
     assert np.isfinite(s.abatement_cost).all()
+
+
+def test_market_stability_reserve_takes_in_a_share_of_a_large_surplus():
+    data = scenario_dict(load_scenario(SCENARIOS / "hotelling-banking.yaml"))
+    data.update(cap=[300, 300, 300], emitters=two_firms([120] * 3, [120] * 3))  # BAU 200 t
+    data["allocation"] = {"industry": {"rule": "fixed"}, "auction_share": 0.2}
+    data["calendar"]["auctions"] = ["02-01"]
+    data["auctions"] = {"reserve_price": 1.0, "unsold": "reserve"}
+    data["reserves"] = {"msr": {"upper_threshold_t": 20, "lower_threshold_t": 5,
+                                "intake_rate": 0.24, "release_t": 10}}
+    r = carbonsim.run(load_scenario_dict(data))
+    msr = r.msr.set_index("year")
+    first = msr.loc[2021]
+    assert first.tnac_t > 20 and first.intake_t == int(0.24 * first.tnac_t)
+    offered = r.auctions.set_index("year").offered_t
+    # next year's auction shrinks by the intake (unsold volume goes to the reserve too)
+    assert offered[2022] == 60 - first.intake_t + first.release_t
+    assert (msr.held_t >= 0).all()
