@@ -84,7 +84,7 @@ def _match_python(kind, side, price, qty, target):
     # One signed quantity per event (+buy, −sell, 0 cancel) and its level, or a cancel's target.
     signed = np.where(cancel, 0, qty * side)
     where = np.where(cancel, target, lvl)
-    rem = [0] * n
+    rem = np.where(cancel, 0, qty).tolist()  # what each order has left once it has arrived
     bids: list = [None] * n_lev  # level -> FIFO of order indices (cancelled ones linger)
     asks = [None] * n_lev
     bid_heap: list[int] = []  # non-empty levels, negated
@@ -124,8 +124,9 @@ def _match_python(kind, side, price, qty, target):
                     if not q or best_ask > p:
                         break
                 if not q:
+                    rem[i] = 0
                     continue
-            rem[i] = q
+                rem[i] = q
             level = bids[p]
             if level:
                 level.append(i)
@@ -166,8 +167,9 @@ def _match_python(kind, side, price, qty, target):
                     if not q or best_bid < p:
                         break
                 if not q:
+                    rem[i] = 0
                     continue
-            rem[i] = q
+                rem[i] = q
             level = asks[p]
             if level:
                 level.append(i)
