@@ -316,3 +316,18 @@ def test_auction_dates_are_sorted_and_distinct(tmp_path):
     assert s.event_days(0).auctions == (73, 257)
     probs = problems_of(edit('allocation: "01-01"', 'allocation: "01-01"\n  auctions: ["03-15", "03-15"]'), tmp_path)
     assert probs[0].path == "calendar.auctions" and "distinct" in probs[0].message
+
+
+def test_offsets_may_be_given_at_the_top_level_as_scenario_md_lists_them():
+    from carbonsim.scenario import load_scenario, scenario_dict
+    from carbonsim.scenario.errors import ScenarioError
+    from carbonsim.scenario.loader import load_scenario_dict
+
+    data = scenario_dict(load_scenario(ROOT / "scenarios" / "textbook-two-firms.yaml"))
+    data["offsets"] = {"limit": 0.05, "price": 30}
+    s = load_scenario_dict(data)
+    assert s.compliance.offsets.limit == 0.05 and s.offsets is None
+    assert load_scenario_dict(scenario_dict(s)) == s  # resolved once, under compliance
+    data["compliance"]["offsets"] = {"limit": 0.1, "price": 30}
+    with pytest.raises(ScenarioError, match="offsets once"):
+        load_scenario_dict(data)

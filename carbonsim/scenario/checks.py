@@ -43,6 +43,9 @@ def cross_check(raw: dict) -> list[tuple[Path, str]]:
         out.append((("cap",), f"expected {years} values (one per year); got {len(cap)}"))
     _allocation_checks(raw, sectors, out)
     _sweep_checks(raw, out)
+    compliance = raw.get("compliance")
+    if raw.get("offsets") is not None and isinstance(compliance, dict) and compliance.get("offsets") is not None:
+        out.append((("offsets",), "expected offsets once, at the top level or under compliance; got both"))
     return out
 
 

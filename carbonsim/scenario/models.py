@@ -22,6 +22,7 @@ from pydantic import (
     ValidationInfo,
     WrapValidator,
     field_validator,
+    model_validator,
 )
 from pydantic_core import PydanticCustomError
 
@@ -312,9 +313,22 @@ class Scenario(BaseModel):
     compliance: Compliance = describe_field(doc="Compliance rules.")
     behaviour: Behaviour = describe_field(Behaviour(), doc="Emitter behaviour.")
     reserves: Reserves | None = describe_field(None, doc="Price controls and reserves.")
+    offsets: Offsets | None = describe_field(
+        None, doc="Offset credits; the same as compliance.offsets (give one of the two)."
+    )
     sweep: dict[NonEmptyStr, Annotated[tuple[Any, ...], Field(min_length=1)]] | None = describe_field(
         None, doc="Dotted key -> list of values; expanded into a grid of runs."
     )
+
+    @model_validator(mode="after")
+    def _offsets_in_compliance(self) -> "Scenario":
+        # SCENARIO.md lists offsets at the top level and the examples under compliance: one
+        # place for the engine, compliance.offsets, whichever the file used.
+        if self.offsets is not None and self.compliance.offsets is None:
+            compliance = self.compliance.model_copy(update={"offsets": self.offsets})
+            object.__setattr__(self, "compliance", compliance)
+            object.__setattr__(self, "offsets", None)
+        return self
 
     _source_path: str | None = PrivateAttr(default=None)
     _marks: dict = PrivateAttr(default_factory=dict)
