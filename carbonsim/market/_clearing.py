@@ -1,10 +1,4 @@
-"""Array pieces shared by the call-auction paths: price choice over segments, rationing, sorting.
-
-A book's candidate prices are described by *segments*: consecutive runs of ticks on which the
-demand D (buys at or above the price) and supply S (sells at or below) are constant, in
-ascending price order, the segments of one book contiguous. The dense path uses one segment per
-tick; the sparse path one per distinct order price plus one per gap between them.
-"""
+"""Array pieces shared by the auction kernels: the market-pressure rule, rationing, sorting."""
 
 from __future__ import annotations
 
@@ -12,7 +6,7 @@ import numpy as np
 
 from ._checks import INT64_MAX
 
-__all__ = ["select_segments", "pressure_rule", "ration", "stable_argsort", "group_starts"]
+__all__ = ["pressure_rule", "ration", "stable_argsort", "group_starts"]
 
 _U64 = np.uint64
 
@@ -41,28 +35,6 @@ def group_starts(sorted_ids: np.ndarray) -> np.ndarray:
         return np.zeros(0, np.intp)
     change = np.flatnonzero(sorted_ids[1:] != sorted_ids[:-1]) + 1
     return np.concatenate(([0], change))
-
-
-def select_segments(starts: np.ndarray, counts: np.ndarray, demand: np.ndarray,
-                    supply: np.ndarray):
-    """Per book: the largest volume and the range of segments that the tie rules keep.
-
-    ``demand``/``supply`` (int64, t) per segment; a segment with demand −1 is a placeholder
-    that is never chosen. Returns (vmax, first, last, diff_first, diff_last): ``first`` and
-    ``last`` are the first and last segments that maximise volume and, among those, minimise
-    |D − S| (they form one contiguous run, as D − S is non-increasing in price), and
-    ``diff_*`` is D − S there. Books with vmax == 0 do not trade; their other values are moot.
-    """
-    volume = np.minimum(demand, supply)
-    vmax = np.maximum.reduceat(volume, starts)
-    diff = demand - supply
-    imbalance = np.abs(diff)
-    imbalance = np.where(volume == np.repeat(vmax, counts), imbalance, INT64_MAX)
-    imin = np.minimum.reduceat(imbalance, starts)
-    kept = np.flatnonzero(imbalance == np.repeat(imin, counts))
-    first = kept[np.searchsorted(kept, starts)]
-    last = kept[np.searchsorted(kept, starts + counts) - 1]
-    return vmax, first, last, diff[first], diff[last]
 
 
 def pressure_rule(lo: np.ndarray, hi: np.ndarray, diff_lo: np.ndarray, diff_hi: np.ndarray,

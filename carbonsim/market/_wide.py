@@ -14,13 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._checks import INT64_MAX
-from ._clearing import (
-    group_starts,
-    pressure_rule,
-    ration,
-    select_segments,
-    stable_argsort,
-)
+from ._clearing import group_starts, pressure_rule, ration, stable_argsort
 
 __all__ = ["clear_wide"]
 
@@ -40,6 +34,28 @@ def _within_book_cumsums(x: np.ndarray, bstart: np.ndarray, bcount: np.ndarray):
     forward = (c - np.repeat(base, bcount)).view(np.int64)
     backward = (np.repeat(end, bcount) - c + xu).view(np.int64)
     return forward, backward
+
+
+def select_segments(starts: np.ndarray, counts: np.ndarray, demand: np.ndarray,
+                    supply: np.ndarray):
+    """Per book: the largest volume and the range of segments that the tie rules keep.
+
+    ``demand``/``supply`` (int64, t) per segment; a segment with demand −1 is a placeholder
+    that is never chosen. Returns (vmax, first, last, diff_first, diff_last): ``first`` and
+    ``last`` are the first and last segments that maximise volume and, among those, minimise
+    |D − S| (they form one contiguous run, as D − S is non-increasing in price), and
+    ``diff_*`` is D − S there. Books with vmax == 0 do not trade; their other values are moot.
+    """
+    volume = np.minimum(demand, supply)
+    vmax = np.maximum.reduceat(volume, starts)
+    diff = demand - supply
+    imbalance = np.abs(diff)
+    imbalance = np.where(volume == np.repeat(vmax, counts), imbalance, INT64_MAX)
+    imin = np.minimum.reduceat(imbalance, starts)
+    kept = np.flatnonzero(imbalance == np.repeat(imin, counts))
+    first = kept[np.searchsorted(kept, starts)]
+    last = kept[np.searchsorted(kept, starts + counts) - 1]
+    return vmax, first, last, diff[first], diff[last]
 
 
 def clear_wide(sell: np.ndarray, qty: np.ndarray, price: np.ndarray,
