@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from carbonsim.accounts import Accounts, take_oldest_first
 from carbonsim.errors import InvariantError
@@ -84,3 +85,75 @@ def test_random_operations_conserve_allowances_and_cash(data):
             acc.buy_offsets(data.draw(qty), 7.5)
         acc.check()
         assert (acc.holdings >= 0).all()
+
+
+class AccountsMachine(RuleBasedStateMachine):
+    """Random sequences of issuance, trades, auctions, surrenders, claw-backs and cancellations:
+    the books always balance and a model of the totals agrees with the registry."""
+
+    N, V = 4, 3
+
+    def __init__(self):
+        super().__init__()
+        self.acc = Accounts(self.N, self.V)
+        self.issued = 0  # the model: allowances issued, and where they went
+        self.gone = 0  # surrendered or cancelled
+
+    qty = st.lists(st.integers(0, 40), min_size=N, max_size=N).map(lambda q: np.array(q, np.int64))
+    vintage = st.integers(0, V - 1)
+
+    @rule(q=qty, v=vintage)
+    def issue(self, q, v):
+        self.acc.issue(q, v)
+        self.issued += int(q.sum())
+
+    @rule(sold=qty, weights=qty, price=st.floats(0, 500), keep=qty,
+          first=st.lists(st.booleans(), min_size=N, max_size=N))
+    def trade(self, sold, weights, price, keep, first):
+        keep = np.minimum(keep, self.acc.held())
+        sold = np.minimum(sold, self.acc.held() - keep)
+        w = weights + 1
+        bought = np.floor(sold.sum() * w / w.sum()).astype(np.int64)
+        bought[0] += int(sold.sum() - bought.sum())
+        before = self.acc.holdings.copy()
+        self.acc.deliver(bought, sold, keep=keep, first=np.array(first))
+        # a seller's protected (oldest) allowances stay where they were
+        kept = take_oldest_first(before, keep)
+        assert (np.minimum(self.acc.holdings, kept) == kept)[sold > 0].all()
+        self.acc.move_cash((sold - bought) * price, "reserve")
+
+    @rule(total=st.integers(0, 30), v=vintage, q=qty, price=st.floats(0, 100))
+    def auction(self, total, v, q, price):
+        self.acc.issue_to_pool(total, v)
+        self.issued += total
+        got = np.minimum(q, total // self.N)
+        self.acc.deliver_from_pool(got, v)
+        self.acc.pay(got * price, "auctioneer")
+        left = int(self.acc.pool[v])
+        self.acc.cancel_from_pool(left, v)
+        self.gone += left
+
+    @rule(q=qty, v=vintage)
+    def surrender(self, q, v):
+        q = np.minimum(q, self.acc.eligible(v))
+        self.acc.surrender(q, np.zeros(self.N, np.int64), v)
+        self.gone += int(q.sum())
+
+    @rule(q=qty)
+    def claw_back(self, q):
+        owed = self.acc.claw_back(q)
+        self.gone += int((q - owed).sum())
+
+    @rule(v=vintage)
+    def expire(self, v):
+        self.gone += int(self.acc.cancel_vintages_up_to(v).sum())
+
+    @invariant()
+    def books_balance(self):
+        self.acc.check()
+        assert int(self.acc.holdings.sum() + self.acc.pool.sum()) == self.issued - self.gone
+        assert self.acc.issued.sum() == self.issued
+
+
+TestAccountsMachine = AccountsMachine.TestCase
+TestAccountsMachine.settings = settings(max_examples=60, stateful_step_count=30, deadline=None)
