@@ -81,7 +81,13 @@ _SEQ_TAG = "tag:yaml.org,2002:seq"
 def parse_yaml(text: str, file: str) -> Parsed:
     """Read one YAML document into plain data with marks; problems are returned, not raised."""
     out = Parsed()
-    loader = ScenarioLoader(text)
+    try:
+        loader = ScenarioLoader(text)
+    except yaml.reader.ReaderError as exc:  # raised before parsing: a character YAML forbids
+        out.problems.append(Problem(
+            file, None, "", f"expected printable text; got character #x{exc.character:04x} "
+            f"at position {exc.position} (remove it or save the file as UTF-8 text)"))
+        return out
     try:
         node = loader.get_single_node()
         if node is None:
