@@ -97,3 +97,25 @@ def test_same_seed_gives_identical_results_and_another_seed_may_differ():
     a, b = carbonsim.run(sc, seed=7), carbonsim.run(sc, seed=7)
     for name in ("prices", "auctions", "compliance", "summary"):
         assert getattr(a, name).equals(getattr(b, name)), name
+
+
+def test_step_technologies_clear_at_the_marginal_technology_cost():
+    # Three emitters with two technologies each; BAU 250 t, cap 195 t: 55 t to abate. The
+    # 20-per-t steps (30 t) and the 30-per-t step (20 t) are not enough, so 5 t come from the
+    # 50-per-t steps, which set the price. Cost 30·20 + 20·30 + 5·50 = 1450.
+    steps = {"kind": "steps", "steps": [[20, 0.2], [50, 0.2]]}
+    other = {"kind": "steps", "steps": [[30, 0.2], [80, 0.3]]}
+    emitters = [
+        {"id": "S1", "sector": "industry", "output": 100, "intensity": 1.0, "mac": steps, "free_allocation": 100},
+        {"id": "S2", "sector": "industry", "output": 100, "intensity": 1.0, "mac": other, "free_allocation": 45},
+        {"id": "S3", "sector": "industry", "output": 50, "intensity": 1.0, "mac": steps, "free_allocation": 50},
+    ]
+    r = carbonsim.run(variant("textbook-two-firms.yaml", cap=195, emitters=emitters))
+    s = r.summary.iloc[0]
+    assert s.least_cost_price == pytest.approx(50.0)
+    # With steps any price from 50 up to the next technology (80) clears the market; the
+    # least-cost benchmark reports the lowest, the simulated market lands inside the range.
+    assert 50.0 - 1e-9 <= s.price_close < 80.0
+    assert s.least_cost_abatement_cost == pytest.approx(1450.0)
+    assert s.abatement_t == pytest.approx(55, abs=1) and s.fulfillment_entities == 1.0
+    assert s.abatement_cost == pytest.approx(1450.0, rel=0.03)
