@@ -17,7 +17,7 @@ import simpy
 
 from carbonsim import allocation as alloc_mod
 from carbonsim.accounts import Accounts
-from carbonsim.behaviour import Orders, allowance_value, plan_rate, price_grid, schedule_orders
+from carbonsim.behaviour import Orders, allowance_value, plan_rate, schedule_orders
 from carbonsim.calendar import Schedule
 from carbonsim.compliance import capped_obligation, settle
 from carbonsim.expectations import EXPECTATIONS, BankingView
@@ -78,13 +78,11 @@ class Simulation:
         supply = np.where(np.isfinite(self.cap_t), self.cap_t, expected.sum(axis=0) + self.auction_t)
         self.lc: LeastCost = least_cost(sc, population, curves, supply)
         self.closed = np.zeros(self.years, dtype=bool)
-        self.verified = np.zeros(self.years, dtype=bool)
         self.owed_t = np.zeros((self.n, self.years), dtype=np.int64)  # claw-backs not covered
         self.makegood_t = np.zeros(self.n, dtype=np.int64)
         self.closes: list[float] = []  # last traded price of each session that traded
         self.reference: float | None = None  # the price the daily limits apply to
         self.last_review = -10**9
-        self.carry_t = 0  # unsold auction volume carried forward
         self.reserves = sc.reserves
         self.offset_limit = sc.compliance.offsets.limit if sc.compliance.offsets is not None else 0.0
         self.ccr_left = self.ecr_left = 0
@@ -149,12 +147,10 @@ class Simulation:
         self.owed_t[:, y] += self.acc.claw_back(np.maximum(-adjust, 0))
         self.state.free_allocation_t[:, y] += adjust
         self.pending_t[:, y] = 0.0
-        self.verified[y] = True
 
     def deadline(self, y: int) -> None:
         """Surrender for year ``y``: offsets, allowances, borrowing; penalties and make-good."""
         comp = self.sc.compliance
-        offsets = comp.offsets
         obligation = capped_obligation(self.state.emitted_t[:, y], self.state.free_allocation_t[:, y]
                                        + self.ledger.deducted_t[:, y], comp.shortfall_cap)
         obligation = obligation + self.owed_t[:, y]
@@ -260,7 +256,7 @@ class Simulation:
 
     # --- trading sessions -----------------------------------------------------------------
     def session(self, day: int) -> None:
-        """Re-plan abatement, buy offsets, submit schedules, clear, settle, re-plan."""
+        """Buy offsets, submit schedules, clear, settle, then re-plan abatement."""
         pos = self._positions(day)
         wtp, bank = self._values(pos.year)
         if self._buy_offsets(pos, wtp, bank):
@@ -271,8 +267,7 @@ class Simulation:
         # An emitter short in a closed year trades that position only (f = 0: it must buy).
         short = p_short > 0
         need = np.where(short, p_short, current)
-        frac = f if c < self.years else 0.0
-        value = allowance_value(curves, need, frac, wtp, bank)
+        value = allowance_value(curves, need, f, wtp, bank)
         value = np.where(short, wtp, value)
         b = self.sc.behaviour
         m = self.sc.market
@@ -281,7 +276,7 @@ class Simulation:
         # Who does not take part this session submits nothing (no need, nothing to sell).
         need = np.where(active, need, 0.0)
         sellable = np.where(active & ~short, self.acc.held() - pos.keep, 0)
-        fracs = np.where(short, 0.0, frac)
+        fracs = np.where(short, 0.0, f)
 
         controls = self._control_prices()
 
