@@ -94,6 +94,11 @@ def parse_yaml(text: str, file: str) -> Parsed:
             out.problems.append(Problem(file, None, "", "expected a scenario; got an empty file"))
             return out
         out.data = _Builder(loader, file, out).build(node, ())
+    except _TooLarge as big:
+        out.problems.append(Problem(
+            file, big.line, big.path, f"expected at most {MAX_VALUES:,} values; got more "
+            "(aliases that repeat other aliases expand exponentially: write the data out)"))
+        out.data = None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -109,18 +114,35 @@ def parse_yaml(text: str, file: str) -> Parsed:
     return out
 
 
+#: Most values (scalars, lists, mappings) a scenario may expand to. A population of 10,000
+#: inline emitters is about 100,000; "billion laughs" alias bombs are stopped here.
+MAX_VALUES = 1_000_000
+
+
+class _TooLarge(Exception):
+    def __init__(self, line: int, path: str) -> None:
+        self.line, self.path = line, path
+
+
 class _Builder:
     """Turns composed YAML nodes into plain data, recording marks and problems."""
 
     def __init__(self, loader: ScenarioLoader, file: str, out: Parsed) -> None:
         self.loader, self.file, self.out = loader, file, out
         self.active: set[int] = set()
+        self.budget = MAX_VALUES  # values left to build: aliases can expand exponentially
+
+    def spend(self, node: Node, path: Path) -> None:
+        self.budget -= 1
+        if self.budget < 0:
+            raise _TooLarge(node.start_mark.line + 1, format_path(path))
 
     def problem(self, node: Node, path: Path, message: str) -> None:
         line = node.start_mark.line + 1
         self.out.problems.append(Problem(self.file, line, format_path(path), message))
 
     def build(self, node: Node, path: Path) -> object:
+        self.spend(node, path)
         self.out.marks.setdefault(path, (self.file, node.start_mark.line + 1))
         if id(node) in self.active:
             self.problem(node, path, "expected plain data; got an alias that contains itself")
