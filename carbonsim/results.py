@@ -74,9 +74,10 @@ def _trades(ledger, schedule, population, start_year: int) -> pd.DataFrame:
     days = np.concatenate([np.full(len(c[2]), c[0]) for c in ledger.trade_chunks])
     years = np.concatenate([np.full(len(c[2]), c[1]) for c in ledger.trade_chunks])
     owner, side, qty, value = (np.concatenate([c[k] for c in ledger.trade_chunks]) for k in range(2, 6))
+    # ids as a categorical: millions of trades name a few thousand emitters
+    ids = pd.Categorical.from_codes(owner, categories=pd.Index(population.id))
     return pd.DataFrame({"date": schedule.date(days), "year": start_year + years,
-                         "id": population.id[owner], "side": side, "qty_t": qty,
-                         "price": value / qty})
+                         "id": ids, "side": side, "qty_t": qty, "price": value / qty})
 
 
 def _compliance(ledger, state, population, start_year: int) -> pd.DataFrame:
