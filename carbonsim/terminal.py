@@ -75,14 +75,25 @@ def print_headline(summary: pd.DataFrame, currency: str = "", title: str | None 
         console.file.flush()
 
 
+def _clock(seconds: float) -> str:
+    """Seconds as H:MM:SS."""
+    s = round(seconds)
+    return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}"
+
+
 class Tracker:
-    """Counts finished runs for a progress display: ``advance()`` or ``advance(failed=True)``."""
+    """Counts finished runs for a progress display: ``advance()`` or ``advance(failed=True)``.
+
+    With ``eta=True`` the display also shows the runs remaining, the elapsed time and an
+    estimate of the time left (elapsed / finished × remaining).
+    """
 
     def __init__(self, total: int | None, progress: Progress | None, task: object,
-                 console: Console, description: str) -> None:
+                 console: Console, description: str, eta: bool = False) -> None:
         self.total, self.done, self.failed = total, 0, 0
         self._progress, self._task, self._console = progress, task, console
         self._description, self._last = description, 0.0
+        self._eta, self._start = eta, time.monotonic()
 
     @property
     def remaining(self) -> int | None:
@@ -96,33 +107,43 @@ class Tracker:
         else:
             self.done += 1
         if self._progress is not None:
-            self._progress.update(self._task, advance=1, failed=self.failed)
+            self._progress.update(self._task, advance=1, failed=self.failed,
+                                  remaining=self.remaining)
             return
         now = time.monotonic()
         if self.total is not None and (now - self._last >= 5.0 or self.remaining == 0):
             self._last = now
-            self._console.file.write(f"{self._description}: {self.done} done, {self.failed} "
-                                     f"failed, {self.remaining} remaining\n")
+            line = (f"{self._description}: {self.done} done, {self.failed} failed, "
+                    f"{self.remaining} remaining")
+            if self._eta:
+                elapsed = now - self._start
+                left = elapsed / (self.done + self.failed) * (self.remaining or 0)
+                line += f", elapsed {_clock(elapsed)}, about {_clock(left)} left"
+            self._console.file.write(line + "\n")
             self._console.file.flush()
 
 
 @contextlib.contextmanager
 def progress(description: str, total: int | None = None,
-             console: Console | None = None) -> Iterator[Tracker]:
+             console: Console | None = None, eta: bool = False) -> Iterator[Tracker]:
     """A progress bar on stderr for ``total`` runs (None: an open-ended bar with elapsed time).
 
     On a terminal, a rich bar with runs done, failed and time remaining; otherwise a plain line
     at most every 5 s (and at the end) when the total is known, nothing when it is not.
+    ``eta=True`` adds the runs remaining to the bar, and the elapsed time and the estimated
+    time left (H:MM:SS) to the plain lines.
     """
     console = console or Console(stderr=True)
     if not console.is_terminal:
-        yield Tracker(total, None, None, console, description)
+        yield Tracker(total, None, None, console, description, eta)
         return
     columns = [SpinnerColumn(), TextColumn("{task.description}"), BarColumn()]
     if total is not None:
-        columns += [MofNCompleteColumn(), TextColumn("failed {task.fields[failed]}"),
-                    TimeRemainingColumn()]
+        columns += [MofNCompleteColumn(), TextColumn("failed {task.fields[failed]}")]
+        if eta:
+            columns.append(TextColumn("remaining {task.fields[remaining]}"))
+        columns.append(TimeRemainingColumn())
     columns.append(TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as bar:
-        task = bar.add_task(description, total=total, failed=0)
-        yield Tracker(total, bar, task, console, description)
+        task = bar.add_task(description, total=total, failed=0, remaining=total)
+        yield Tracker(total, bar, task, console, description, eta)
