@@ -1,0 +1,276 @@
+"""Where batch runs execute: local worker processes, or a Dask distributed cluster.
+
+Both call the same pure task, ``execute(spec) -> (run_id, RunOutput or error message)``: it
+loads the resolved scenario dict the spec carries (never a file path), runs it with the spec's
+seed and renders the run's folder (CSVs, plots, report.html, as ``carbonsim run`` writes it) in
+a temporary folder of the worker, returning its files as bytes. The batch process writes them
+into place; workers need no access to the batch folder. Rendering in the worker keeps the batch
+process light: the figures of a run take about as long as a small run.
+
+An executor's ``run(specs)`` yields ``(spec, outcome)`` as runs finish, in any order. It keeps
+a few runs per worker in flight, not the whole batch; closing the iterator (or Ctrl-C while it
+waits) cancels what is pending and stops local workers at once.
+
+Worker death. Locally, a dead worker process breaks the pool: the runs in flight are retried
+one at a time on a new pool, and a run whose worker dies while it runs alone, MAX_ATTEMPTS
+times, is recorded as failed (the others are not blamed for it). On Dask the
+scheduler reschedules the tasks of a dead worker on another one (up to its
+``distributed.scheduler.allowed-failures``, default 3); past that the run is recorded as failed.
+Dask workers should run one thread each (``dask worker --nthreads 1 --nworkers N``): the engine
+holds the GIL for most of a run.
+"""
+
+from __future__ import annotations
+
+import collections
+import multiprocessing
+import os
+import secrets
+import select
+import signal
+import tempfile
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from concurrent import futures as cf
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["MAX_ATTEMPTS", "DaskExecutor", "LocalExecutor", "RunOutput", "execute", "run_files"]
+
+MAX_ATTEMPTS = 2  # times a run running alone may kill its local worker before it is failed
+_IN_FLIGHT = 2  # runs queued per worker: enough to keep it busy, few to cancel on Ctrl-C
+_RENDER = threading.Lock()  # matplotlib's rc_context is global: one figure set at a time
+
+
+@dataclass(frozen=True)
+class RunOutput:
+    """A finished run: its folder's files (relative path -> bytes) and times in s.
+
+    ``wall_time_s`` is the engine's time (Result.wall_time_s); ``task_time_s`` the whole task
+    in the worker (loading, running, rendering the folder).
+    """
+
+    files: dict[str, bytes]
+    wall_time_s: float
+    task_time_s: float
+
+
+def run_files(result, command=None) -> dict[str, bytes]:
+    """The files of ``result``'s run folder as ``output.write_run`` makes them (path -> bytes).
+
+    Raises OSError if the temporary folder cannot be written.
+    """
+    from carbonsim.output import write_run
+
+    with tempfile.TemporaryDirectory(prefix="carbonsim-run-") as tmp, _RENDER:
+        folder = write_run(result, Path(tmp) / "run", command=command)
+        return {p.relative_to(folder).as_posix(): p.read_bytes()
+                for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _message(exc: BaseException) -> str:
+    from carbonsim.errors import CarbonsimError
+
+    text = str(exc).strip() or "(no message)"
+    return text if isinstance(exc, CarbonsimError) else f"{type(exc).__name__}: {text}"
+
+
+def execute(spec) -> tuple[str, RunOutput | str]:
+    """Run one RunSpec: ``(run_id, RunOutput)``, or ``(run_id, message)`` if the run failed.
+
+    Never raises for a failing run (any Exception becomes its message); times in s.
+    """
+    from carbonsim.engine import run
+    from carbonsim.scenario import ScenarioError, load_scenario_dict
+
+    t0 = time.perf_counter()
+    try:
+        scenario = load_scenario_dict(spec.scenario, file=f"<run {spec.run_id}>")
+        result = run(scenario, seed=spec.seed)
+        files = run_files(result, spec.command)
+    except ScenarioError as exc:
+        return spec.run_id, "; ".join(str(p) for p in exc.problems)
+    except Exception as exc:  # noqa: BLE001 - a failed run is recorded, the batch goes on
+        return spec.run_id, _message(exc)
+    return spec.run_id, RunOutput(files, float(result.wall_time_s), time.perf_counter() - t0)
+
+
+def _init_worker(batch_pid: int) -> None:
+    """Worker initializer: leave Ctrl-C to the batch process (it stops the workers), and exit
+    when the batch process ends, even killed with SIGKILL (no worker is left behind)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_with, args=(batch_pid,), name="carbonsim-exit-with",
+                     daemon=True).start()
+
+
+def _exit_with(pid: int) -> None:
+    """Block until process ``pid`` ends, then end this process (a pidfd on Linux; else polls)."""
+    try:
+        fd = os.pidfd_open(pid)
+    except (AttributeError, OSError):  # not Linux >= 5.3, or already gone
+        fd = None
+    if fd is not None:
+        select.select([fd], [], [])  # readable once the process has ended
+        os._exit(1)
+    while True:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            os._exit(1)
+        except PermissionError:  # alive, owned by someone else (cannot happen for our parent)
+            pass
+        time.sleep(0.5)
+
+
+def _context():
+    methods = multiprocessing.get_all_start_methods()
+    if "forkserver" in methods:  # workers fork from a clean, warm server: fast start
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["carbonsim.executors", "carbonsim.engine", "carbonsim.output",
+                                    "carbonsim.plots", "carbonsim.report"])
+        return ctx
+    return multiprocessing.get_context("spawn")
+
+
+class LocalExecutor:
+    """Runs on ``workers`` local processes (default: the CPUs, at most ``max_runs``)."""
+
+    def __init__(self, workers: int | None = None, max_runs: int | None = None) -> None:
+        n = workers if workers is not None else (os.cpu_count() or 1)
+        if n < 1:
+            raise ValueError(f"workers must be a whole number >= 1; got {n}")
+        self.workers = max(1, min(n, max_runs)) if max_runs else n
+
+    def _pool(self) -> cf.ProcessPoolExecutor:
+        return cf.ProcessPoolExecutor(self.workers, mp_context=_context(),
+                                      initializer=_init_worker, initargs=(os.getpid(),))
+
+    def run(self, specs: Iterable) -> Iterator[tuple[object, RunOutput | str]]:
+        """Yield ``(spec, outcome)`` as runs finish (see the module for worker deaths)."""
+        queue = collections.deque(specs)
+        if not queue:
+            return
+        suspects: collections.deque = collections.deque()  # in flight when a worker died
+        breaks: collections.Counter = collections.Counter()
+        pool, running, finished = self._pool(), {}, False
+        try:
+            while queue or running or suspects:
+                if suspects:  # one at a time, so a run that kills its worker is found out
+                    if not running:
+                        spec = suspects.popleft()
+                        running[pool.submit(execute, spec)] = spec
+                else:
+                    while queue and len(running) < _IN_FLIGHT * self.workers:
+                        spec = queue.popleft()
+                        running[pool.submit(execute, spec)] = spec
+                done, _ = cf.wait(running, return_when=cf.FIRST_COMPLETED)
+                lost = []
+                for fut in done:
+                    spec = running.pop(fut)
+                    try:
+                        _, outcome = fut.result()
+                    except BrokenProcessPool:
+                        lost.append(spec)
+                        continue
+                    except Exception as exc:  # noqa: BLE001 - e.g. a result that did not unpickle
+                        outcome = _message(exc)
+                    yield spec, outcome
+                if not lost:
+                    continue
+                lost += running.values()  # the pool is gone with every run in flight
+                running.clear()
+                _stop(pool)
+                pool = self._pool()
+                if len(lost) > 1:
+                    suspects.extend(lost)
+                    continue
+                spec = lost[0]  # it ran alone: it broke the pool
+                breaks[spec.run_id] += 1
+                if breaks[spec.run_id] >= MAX_ATTEMPTS:
+                    yield spec, f"its worker process died while running it, {MAX_ATTEMPTS} times"
+                else:
+                    suspects.appendleft(spec)
+            finished = True
+        finally:
+            if finished:
+                pool.shutdown(wait=True)
+            else:
+                _stop(pool)
+
+
+def _stop(pool: cf.ProcessPoolExecutor) -> None:
+    """Cancel what is queued and end the workers now (runs in progress are lost)."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in processes:
+        if proc.is_alive():
+            proc.terminate()
+    for proc in processes:
+        proc.join(timeout=5)
+
+
+class DaskExecutor:
+    """Runs on the Dask distributed cluster whose scheduler is at ``address`` (tcp://HOST:PORT).
+
+    ``timeout`` (s) bounds the connection; ``retries`` re-runs a task whose execution raised
+    (execute itself never raises; this covers e.g. a worker that cannot unpickle it).
+    """
+
+    def __init__(self, address: str, timeout: float = 20.0, retries: int = 1) -> None:
+        self.address, self.timeout, self.retries = address, timeout, retries
+
+    def _client(self):
+        from carbonsim.batch import BatchError
+
+        try:
+            from distributed import Client
+        except ImportError:
+            raise BatchError("--scheduler needs Dask distributed: "
+                             "pip install 'carbonsim[distributed]'") from None
+        try:
+            return Client(self.address, timeout=self.timeout, set_as_default=False)
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise BatchError(f"cannot reach the Dask scheduler at {self.address}: {exc}") from None
+
+    def run(self, specs: Iterable) -> Iterator[tuple[object, RunOutput | str]]:
+        """Yield ``(spec, outcome)`` as runs finish on the cluster."""
+        from distributed import as_completed
+
+        queue = collections.deque(specs)
+        if not queue:
+            return
+        client = self._client()
+        token = secrets.token_hex(4)  # keys of this batch only: no stale results of another
+        running: dict = {}
+        done = as_completed(loop=client.loop)
+        try:
+            while queue or running:
+                window = max(4, _IN_FLIGHT * sum(client.nthreads().values()))
+                while queue and len(running) < window:
+                    spec = queue.popleft()
+                    key = f"carbonsim-run-{spec.run_id}-{token}"
+                    fut = client.submit(execute, spec, key=key, pure=False, retries=self.retries)
+                    running[fut] = spec
+                    done.add(fut)
+                fut = next(done)
+                spec = running.pop(fut)
+                outcome = _dask_outcome(fut)
+                fut.release()
+                yield spec, outcome
+        finally:
+            if running:
+                client.cancel(list(running), force=True)
+            client.close(timeout=self.timeout)
+
+
+def _dask_outcome(fut) -> RunOutput | str:
+    if fut.status == "finished":
+        return fut.result()[1]
+    if fut.status == "cancelled":
+        return "cancelled by the cluster (was the scheduler restarted?)"
+    exc = fut.exception()
+    if type(exc).__name__ == "KilledWorker":
+        return f"the workers running it died, and the scheduler gave up: {exc}"
+    return _message(exc)
