@@ -7,3 +7,6 @@ from carbonsim.engine import run  # noqa: E402
 from carbonsim.results import Result  # noqa: E402
 
 __all__ = ["Result", "Scenario", "ScenarioError", "expand_sweep", "load_scenario", "run"]
+from carbonsim.batch import run_batch  # noqa: E402
+
+__all__ += ["run_batch"]

@@ -86,6 +86,60 @@ def _validate(args: argparse.Namespace) -> int:
     return validate_command([str(path) for path in args.scenarios])
 
 
+# --- batch --------------------------------------------------------------------------------------
+def _count_type(text: str) -> int:
+    """argparse type of --replicates and --workers: a whole number >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1; got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1; got {value}")
+    return value
+
+
+def _batch_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("scenarios", metavar="SCENARIO.yaml", type=Path, nargs="+",
+                   help="scenario files; each runs at every point of its `sweep:`")
+    p.add_argument("--replicates", type=_count_type, default=1, metavar="R",
+                   help="runs of every sweep point, each with its own seed drawn from the "
+                        "scenario's `seed` (SeedSequence.spawn), a whole number >= 1 (default 1)")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=_count_type, metavar="J",
+                       help="local worker processes, a whole number >= 1 "
+                            "(default: the number of CPUs)")
+    where.add_argument("--scheduler", metavar="ADDRESS",
+                       help="run on the Dask distributed cluster whose scheduler is at "
+                            "ADDRESS, e.g. tcp://10.0.0.5:8786 (needs the distributed extra)")
+    p.add_argument("--out", type=Path, metavar="DIR",
+                   help="batch folder; an earlier batch there is resumed: finished runs are "
+                        "kept and skipped (default: results/batch-<scenario names>/)")
+
+
+def _batch(args: argparse.Namespace) -> int:
+    from carbonsim.batch import BatchError, BatchInterrupted, run_batch
+
+    try:
+        done = run_batch(args.scenarios, args.out, replicates=args.replicates,
+                         workers=args.workers, scheduler=args.scheduler,
+                         command=args.command_line, progress=True)
+    except BatchInterrupted as exc:
+        _err(f"carbonsim: interrupted: {exc.finished} of {exc.total} runs are finished and kept "
+             f"in {exc.out / 'runs'}; run the same command again to resume")
+        return EXIT_FAILED
+    except BatchError as exc:
+        _err(f"carbonsim: error: {exc}")
+        return EXIT_FAILED
+    total = len(done.runs)
+    print(f"{total} runs: {done.computed} computed, {done.resumed} from an earlier batch, "
+          f"{done.failed} failed ({done.wall_time_s:.1f} s)")
+    if done.failed:
+        print(f"failures: {done.out / 'failures.csv'}")
+    print(f"results: {done.out}")
+    print(f"report: {done.out / 'report.html'}")
+    return EXIT_FAILED if done.failed else EXIT_OK
+
+
 # --- schema -------------------------------------------------------------------------------------
 def _schema_args(p: argparse.ArgumentParser) -> None:
     del p  # no options
@@ -139,6 +193,8 @@ class Subcommand:
 SUBCOMMANDS: list[Subcommand] = [
     Subcommand("run", "simulate one scenario; write CSVs, plots and report.html", _run_args, _run),
     Subcommand("validate", "check scenario files without running them", _validate_args, _validate),
+    Subcommand("batch", "run scenario files × sweep points × replicates, locally or on Dask",
+               _batch_args, _batch),
     Subcommand("compare", "run several scenarios and compare them side by side",
                _compare_args, _compare),
     Subcommand("schema", "print the JSON Schema of the scenario format", _schema_args, _schema),
