@@ -106,21 +106,30 @@ class Tracker:
             self.failed += 1
         else:
             self.done += 1
+        now = time.monotonic()
         if self._progress is not None:
             self._progress.update(self._task, advance=1, failed=self.failed,
-                                  remaining=self.remaining)
+                                  remaining=self.remaining, left=self._left(now))
             return
-        now = time.monotonic()
         if self.total is not None and (now - self._last >= 5.0 or self.remaining == 0):
             self._last = now
             line = (f"{self._description}: {self.done} done, {self.failed} failed, "
                     f"{self.remaining} remaining")
             if self._eta:
-                elapsed = now - self._start
-                left = elapsed / (self.done + self.failed) * (self.remaining or 0)
-                line += f", elapsed {_clock(elapsed)}, about {_clock(left)} left"
+                line += f", elapsed {_clock(now - self._start)}, about {self._left(now)} left"
             self._console.file.write(line + "\n")
             self._console.file.flush()
+
+    def _left(self, now: float) -> str:
+        """Estimated time left, H:MM:SS: the mean time per finished run so far × remaining.
+
+        (Rich's own estimate follows the last few completions, which arrive in bursts when
+        several workers finish together.)
+        """
+        finished = self.done + self.failed
+        if self.total is None or not finished:
+            return "-:--:--"
+        return _clock((now - self._start) / finished * (self.remaining or 0))
 
 
 @contextlib.contextmanager
@@ -130,8 +139,8 @@ def progress(description: str, total: int | None = None,
 
     On a terminal, a rich bar with runs done, failed and time remaining; otherwise a plain line
     at most every 5 s (and at the end) when the total is known, nothing when it is not.
-    ``eta=True`` adds the runs remaining to the bar, and the elapsed time and the estimated
-    time left (H:MM:SS) to the plain lines.
+    ``eta=True`` adds the runs remaining, and the estimated time left (H:MM:SS: the mean time
+    per finished run × runs remaining) to the bar and, with the elapsed time, to the plain lines.
     """
     console = console or Console(stderr=True)
     if not console.is_terminal:
@@ -141,9 +150,11 @@ def progress(description: str, total: int | None = None,
     if total is not None:
         columns += [MofNCompleteColumn(), TextColumn("failed {task.fields[failed]}")]
         if eta:
-            columns.append(TextColumn("remaining {task.fields[remaining]}"))
-        columns.append(TimeRemainingColumn())
+            columns += [TextColumn("remaining {task.fields[remaining]}"),
+                        TextColumn("about {task.fields[left]} left")]
+        else:
+            columns.append(TimeRemainingColumn())
     columns.append(TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as bar:
-        task = bar.add_task(description, total=total, failed=0, remaining=total)
+        task = bar.add_task(description, total=total, failed=0, remaining=total, left="-:--:--")
         yield Tracker(total, bar, task, console, description, eta)

@@ -288,7 +288,8 @@ def test_progress_shows_remaining_elapsed_and_time_left():
     line = buf.getvalue().splitlines()[-1]
     assert re.fullmatch(r"runs: 2 done, 1 failed, 0 remaining, elapsed 0:00:0\d, "
                         r"about 0:00:00 left", line), line
-    tty = Console(file=io.StringIO(), force_terminal=True, width=120, color_system=None)
+    tty = Console(file=io.StringIO(), force_terminal=True, width=150, color_system=None)
     with terminal.progress("runs", total=2, console=tty, eta=True) as tracker:
         tracker.advance()
     assert tracker.remaining == 1
+    assert re.search(r"1/2 failed 0 remaining 1 about 0:00:0\d left", tty.file.getvalue())
