@@ -20,6 +20,7 @@ from _batch_cases import ROOT, write_cases
 import carbonsim
 from carbonsim.batch import (
     BatchError,
+    _batch_folder,
     default_batch_dir,
     plan_batch,
     replicate_seeds,
@@ -121,6 +122,11 @@ def test_refuses_a_folder_that_is_not_a_batch_or_is_in_use(cases, tmp_path, caps
     assert main(["batch", str(cases["textbook"]), "--out", str(other)]) == 1
     assert "is not a batch folder" in capsys.readouterr().err
     assert sorted(p.name for p in other.iterdir()) == ["notes.txt"]
+    began = tmp_path / "began"  # a batch killed before it wrote batch.json
+    (began / "runs").mkdir(parents=True)
+    (began / ".lock").write_text("")
+    with _batch_folder(began):
+        pass
     import fcntl
 
     busy = tmp_path / "busy"
