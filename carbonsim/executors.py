@@ -17,7 +17,8 @@ times, is recorded as failed (the others are not blamed for it). On Dask the
 scheduler reschedules the tasks of a dead worker on another one (up to its
 ``distributed.scheduler.allowed-failures``, default 3); past that the run is recorded as failed.
 Dask workers should run one thread each (``dask worker --nthreads 1 --nworkers N``): the engine
-holds the GIL for most of a run.
+holds the GIL for most of a run. Start them with their nanny (the default), which gives each
+worker one math-library thread, as LocalExecutor does for its processes.
 """
 
 from __future__ import annotations
