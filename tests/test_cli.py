@@ -53,7 +53,7 @@ def test_subcommand_help_explains_options_with_units(capsys):
     assert "--seed N" in out and "whole number" in out and "--out DIR" in out
     assert "results/<scenario name>/<UTC time>/" in out
     assert main(["compare", "--help"]) == 0
-    assert [s.name for s in SUBCOMMANDS] == ["run", "validate", "compare", "schema"]
+    assert [s.name for s in SUBCOMMANDS] == ["run", "validate", "batch", "compare", "schema"]
 
 
 @pytest.mark.parametrize("argv", [[], ["frobnicate"], ["run"], ["run", "x.yaml", "--seed", "-1"],
