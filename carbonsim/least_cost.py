@@ -22,10 +22,11 @@ class LeastCost:
     """Least-cost path by compliance year: price (currency/t), cost (currency), tonnes."""
 
     price: np.ndarray
-    abatement_cost: np.ndarray
+    abatement_cost: np.ndarray  # abatement only
     abatement_t: np.ndarray
     bank_t: np.ndarray
     supply_t: np.ndarray
+    offset_cost: np.ndarray  # offsets bought on the least-cost path, at their price
 
 
 def price_cap(scenario, curves: list[MacCurves]) -> float:
@@ -63,5 +64,7 @@ def least_cost(scenario, population, curves: list[MacCurves], supply_t: np.ndarr
                                    discount_rate=scenario.behaviour.discount_rate,
                                    banking=scenario.compliance.banking,
                                    ceiling=price_cap(scenario, by_year))
-    abatement = np.array([a[: population.bau_t.shape[0]].sum() for a in eq.abatement_t])
-    return LeastCost(eq.price, eq.cost, abatement, eq.bank_t, supply_t)
+    n = population.bau_t.shape[0]
+    abatement = np.array([a[:n].sum() for a in eq.abatement_t])
+    offset_cost = np.array([a[n:].sum() for a in eq.abatement_t]) * (offsets.price if offsets else 0.0)
+    return LeastCost(eq.price, eq.cost - offset_cost, abatement, eq.bank_t, supply_t, offset_cost)

@@ -264,7 +264,7 @@ def run_page(result, settings: Mapping, figures: Mapping[str, bytes],
             + (f'<p class="desc">{_e(settings["description"])}</p>' if settings.get("description") else "")
             + f'<p class="meta">{_e(meta_text)}</p>'
             + f"<h2>Headline numbers by compliance year</h2>{_headline_html(result.summary, cur)}"
-            + '<p class="note">Efficiency = least-cost abatement cost / simulated abatement cost. '
+            + '<p class="note">Efficiency = least-cost cost / simulated cost (abatement plus offsets at their price). '
               "Prices n/a: nothing traded that year.</p>"
             + f"<h2>Key settings</h2>{_rows_html(settings_rows(settings, result.compliance), 'settings')}"
             + f"<h2>Who pays, by sector (all years, {_e(cur)})</h2>"

@@ -1,8 +1,9 @@
 """The result of a run: its output tables (MODEL.md section 9) as pandas DataFrames.
 
 Conventions: ``year`` is the calendar year (start_year + compliance year index); trades are
-booked against the calendar year of their date (sessions after the last simulated year, up to
-its deadline, against the last year); ``surrendered_t`` counts every unit surrendered
+booked against the calendar year of their date, in the summary too (the sessions after the
+last simulated year, up to its deadline, appear in prices.csv only; in compliance.csv their
+purchases and sales count for the last year); ``surrendered_t`` counts every unit surrendered
 (allowances, offsets and borrowed allowances) and ``offsets_t`` the offsets among them.
 """
 
@@ -110,7 +111,7 @@ def _compliance(ledger, state, population, start_year: int) -> pd.DataFrame:
 
 
 def _summary(compliance: pd.DataFrame, prices: pd.DataFrame, auctions: pd.DataFrame,
-             lc, cap_t: np.ndarray, start_year: int) -> pd.DataFrame:
+             lc, cap_t: np.ndarray, start_year: int, offset_price: float) -> pd.DataFrame:
     by = compliance.groupby("year", sort=True)
     years = start_year + np.arange(cap_t.shape[0])
     s = pd.DataFrame({"year": years})
@@ -122,8 +123,9 @@ def _summary(compliance: pd.DataFrame, prices: pd.DataFrame, auctions: pd.DataFr
     s["abatement_cost"] = by["abatement_cost"].sum().reindex(years).to_numpy()
     s["bank_t"] = by["banked_t"].sum().reindex(years).to_numpy()
     traded = prices[prices["volume_t"] > 0]
-    # Sessions after the last simulated year (before its deadline) count for that year.
-    year_of = np.minimum(traded["year"], years[-1])
+    # A year's prices and volume are its calendar year's sessions; sessions after the last
+    # simulated year (up to its deadline) are in prices.csv but in no year of the summary.
+    year_of = traded["year"]
     s["price_mean"] = traded.groupby(year_of)["price"].mean().reindex(years).to_numpy()
     s["price_close"] = traded.groupby(year_of)["close"].last().reindex(years).to_numpy()
     s["volume_t"] = traded.groupby(year_of)["volume_t"].sum().reindex(years, fill_value=0).to_numpy()
@@ -135,9 +137,11 @@ def _summary(compliance: pd.DataFrame, prices: pd.DataFrame, auctions: pd.DataFr
         s["penalties"] = by["penalty"].sum().reindex(years).to_numpy()
         s["least_cost_price"] = lc.price
         s["least_cost_abatement_cost"] = lc.abatement_cost
-        sim = s["abatement_cost"].to_numpy()
-        s["efficiency"] = np.where(sim > 0, lc.abatement_cost / sim,
-                                   np.where(lc.abatement_cost > 0, 0.0, 1.0))
+        # Resource cost of meeting the cap: abatement plus offsets bought (at their price),
+        # on the least-cost path and in the simulation alike.
+        best = lc.abatement_cost + lc.offset_cost
+        sim = s["abatement_cost"].to_numpy() + by["offsets_t"].sum().reindex(years).to_numpy() * offset_price
+        s["efficiency"] = np.where(sim > 0, best / sim, np.where(best > 0, 0.0, 1.0))
     s["least_cost_bank_t"] = lc.bank_t
     return s[SUMMARY_COLUMNS]
 
@@ -149,7 +153,9 @@ def build_result(scenario, seed: int, sim, wall_time_s: float) -> Result:
     prices = _prices(ledger, schedule, start)
     auctions = _auctions(ledger, schedule, start)
     compliance = _compliance(ledger, state, pop, start)
-    summary = _summary(compliance, prices, auctions, sim.lc, sim.cap_t, start)
+    offsets = scenario.compliance.offsets
+    summary = _summary(compliance, prices, auctions, sim.lc, sim.cap_t, start,
+                       offsets.price if offsets is not None else 0.0)
     msr = pd.DataFrame(ledger.msr, columns=["year_index", "tnac_t", "intake_t", "release_t",
                                             "cancelled_t", "held_t"])
     msr.insert(0, "year", start + msr.pop("year_index"))
