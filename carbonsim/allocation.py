@@ -62,6 +62,7 @@ __all__ = [
     "round_exact",
     "true_up",
     "whole_tonnes",
+    "output_based",
 ]
 
 MAX_TONNES = 2.0**53  # whole tonnes are exact in float64 below this
@@ -317,7 +318,7 @@ def _rule_values(scenario: Scenario, pop: Population, y: int, which: str) -> np.
     return out
 
 
-def _output_based(scenario: Scenario, pop: Population) -> np.ndarray:
+def output_based(scenario: Scenario, pop: Population) -> np.ndarray:
     """Boolean (N,): emitters whose rule is trued up on actual output."""
     ob = np.zeros(pop.n, dtype=bool)
     for name, params in scenario.allocation.sectors.items():
@@ -378,7 +379,7 @@ def true_up(scenario: Scenario, pop: Population, y: int, issued_t: np.ndarray) -
     allocation above cap - auctioned. ``issued_t`` is ``allocate(...).ex_ante_t``.
     """
     issued = np.asarray(issued_t, dtype=np.int64)
-    ob = _output_based(scenario, pop)
+    ob = output_based(scenario, pop)
     adjust = np.zeros(pop.n, dtype=np.int64)
     if not ob.any():
         return adjust

@@ -26,7 +26,9 @@ from carbonsim.population import build_population
 from carbonsim.results import Result, build_result
 from carbonsim.least_cost import LeastCost, least_cost
 from carbonsim.reserves import AuctionOutcome, msr_step, primary_auction
-from carbonsim.session import MECHANISMS, discover, limit_band, no_trade_reference
+from carbonsim.market import call_auction
+from carbonsim.session import (MECHANISMS, SessionFills, control_prices, discover, limit_band,
+                               no_trade_reference, prior_year_orders, with_price_controls)
 from carbonsim.state import PopulationState
 
 __all__ = ["Simulation", "run"]
@@ -71,6 +73,7 @@ class Simulation:
         expected = np.column_stack([alloc_mod.expected_final(sc, population, y)
                                     for y in range(self.years)])
         self.pending_t = expected.astype(np.float64)  # free allocation still expected, t
+        self.output_based = alloc_mod.output_based(sc, population)
         noise = rng.normal(0.0, sc.behaviour.output_uncertainty, size=population.bau_t.shape)
         self.forecast_t = population.expected_output * population.intensity * (1.0 + noise)
         self.auction_t = np.array([a.auction_t for a in self.allocations], dtype=np.int64)
@@ -136,7 +139,10 @@ class Simulation:
         issued = ex_ante - deducted
         self.acc.issue(issued, y)
         self.state.free_allocation_t[:, y] += issued
-        self.pending_t[:, y] -= ex_ante
+        # What is still to come is the true-up of output-based rules, in whole tonnes (a
+        # fraction of the expected allocation is never issued, so nobody counts on it).
+        rest = np.floor(self.pending_t[:, y] - ex_ante + 1e-9)
+        self.pending_t[:, y] = np.where(self.output_based, rest, 0.0)
         self.ledger.deducted_t[:, y] += deducted
 
     def verify(self, y: int) -> None:
@@ -219,14 +225,17 @@ class Simulation:
     def _bau_rate(self, c: int, f: float) -> np.ndarray:
         """Each emitter's estimate of its BAU emissions rate for the rest of year ``c`` (t/yr).
 
-        Its forecast made before the year, blended with the rate it has observed so far,
-        weighted by the share of the year observed.
+        Its forecast made before the year, blended with the rate it has observed so far; the
+        forecast's weight f⁸ fades fast (0.43 a tenth into the year, 0.004 by mid-year), so by
+        the year's end the estimate is what the emitter sees and its plan lands on its
+        holdings to the tonne.
         """
         if f >= 1.0:
             return self.forecast_t[:, c]
         st = self.state
         observed = (st.emitted_t[:, c] + st.abated_t[:, c]) / (1.0 - f)
-        return f * self.forecast_t[:, c] + (1.0 - f) * observed
+        w = f**8
+        return w * self.forecast_t[:, c] + (1.0 - w) * observed
 
     def _values(self, c: int) -> tuple[np.ndarray, np.ndarray]:
         """Willingness to pay (non-compliance cost) and banking value, currency/t, (N,)."""
@@ -261,31 +270,33 @@ class Simulation:
         wtp, bank = self._values(pos.year)
         if self._buy_offsets(pos, wtp, bank):
             pos = self._positions(day)
-        p_short, current, f, c = pos.short, pos.current, pos.frac_left, pos.year
+        if (pos.short > 0).any() and self._prior_market(pos, wtp, bank, day):
+            pos = self._positions(day)
+        current, f, c = pos.current, pos.frac_left, pos.year
         active = self._participants(day)
         curves = self.state.curves[min(c, self.years - 1)]
-        # An emitter short in a closed year trades that position only (f = 0: it must buy).
-        short = p_short > 0
-        need = np.where(short, p_short, current)
+        # An emitter still short in the prior year could only buy vintages it cannot use for
+        # it: it stays out of the main market until that year's deadline.
+        short = pos.short > 0
+        active = active & ~short
+        need = current
         value = allowance_value(curves, need, f, wtp, bank)
-        value = np.where(short, wtp, value)
         b = self.sc.behaviour
         m = self.sc.market
         ref = self.reference
         band = limit_band(ref, m.daily_limit)
         # Who does not take part this session submits nothing (no need, nothing to sell).
         need = np.where(active, need, 0.0)
-        sellable = np.where(active & ~short, self.acc.held() - pos.keep, 0)
-        fracs = np.where(short, 0.0, f)
+        sellable = np.where(active, self.acc.held() - pos.keep, 0)
 
-        controls = self._control_prices()
+        controls = control_prices(self.reserves)
 
         def build(grid: np.ndarray) -> Orders:
             # Emitters also quote at the floor and ceiling prices, where the regulator trades.
             inside = controls[(controls >= grid[0]) & (controls <= grid[-1])]
             grid = np.union1d(grid, inside) if inside.size else grid
-            return self._with_price_controls(schedule_orders(
-                curves, need, fracs, wtp, bank, sellable, grid, self.tick,
+            return with_price_controls(self.reserves, self.tick, schedule_orders(
+                curves, need, f, wtp, bank, sellable, grid, self.tick,
                 gap_fraction=b.gap_fraction, min_lot=m.min_lot, fee_per_t=m.fee_per_t))
 
         idx = np.flatnonzero(active)
@@ -304,38 +315,38 @@ class Simulation:
         if c < self.years and day - self.last_review >= (b.review_days or 0):
             self._replan(day)
 
+    def _prior_market(self, pos: Position, wtp: np.ndarray, bank: np.ndarray, day: int) -> bool:
+        """A call auction in the vintages still eligible for the prior year, between emitters
+        short in it and holders of a surplus of them; True if anything traded."""
+        surplus = np.where(pos.short > 0, 0, self.acc.eligible(pos.year - 1) - pos.keep)
+        if surplus.sum() <= 0:
+            return False
+        curves = self.state.curves[min(pos.year, self.years - 1)]
+        value = allowance_value(curves, pos.current, pos.frac_left, wtp, bank)
+        if not self.sc.compliance.banking:
+            value = np.zeros(self.n)  # unused old vintages lapse at the deadline
+        orders = prior_year_orders(pos.short, surplus, wtp, value, self.tick)
+        result = call_auction(orders.side, orders.price, orders.qty)
+        if result.volume == 0:
+            return False
+        price = result.price * self.tick
+        fills = SessionFills(orders, result.filled, price, price, int(result.volume),
+                             int((result.filled > 0).sum()), result.filled * price)
+        self._settle(fills, pos, day)
+        return True
+
     def _replan(self, day: int) -> None:
         pos = self._positions(day)
         wtp, bank = self._values(pos.year)
         curves = self.state.curves[pos.year]
         value = allowance_value(curves, pos.current, pos.frac_left, wtp, bank)
+        if self.reference is not None:
+            # A price taker abates until its MAC meets the market price: one valuing an
+            # allowance below the price abates more and expects to sell the difference.
+            value = np.maximum(value, min(self.reference, float(wtp[0])))
         self.state.plan_rate = plan_rate(curves, pos.current, pos.frac_left, value)
         self.last_review = day
 
-    def _control_prices(self) -> np.ndarray:
-        """The price floor and ceiling (currency/t) that are set."""
-        res = self.reserves
-        if res is None:
-            return np.zeros(0)
-        return np.array([p for p in (res.price_floor, res.price_ceiling) if p is not None])
-
-    def _with_price_controls(self, orders: Orders) -> Orders:
-        """Add the regulator's standing orders: sell at the ceiling, buy at the floor."""
-        res = self.reserves
-        extra = []
-        if res is not None and res.price_ceiling is not None:
-            demand = int(orders.qty[orders.side > 0].sum())
-            if demand:
-                extra.append(Orders(np.array([-1]), np.array([-1], np.int8),
-                                    np.array([int(np.ceil(res.price_ceiling / self.tick - 1e-9))]),
-                                    np.array([demand])))
-        if res is not None and res.price_floor is not None:
-            supply = int(orders.qty[orders.side < 0].sum())
-            if supply:
-                extra.append(Orders(np.array([-1]), np.array([1], np.int8),
-                                    np.array([int(res.price_floor / self.tick + 1e-9)]),
-                                    np.array([supply])))
-        return Orders.concat([orders, *extra]) if extra else orders
 
     def _settle(self, fills, pos: Position, day: int) -> None:
         c = pos.year

@@ -21,7 +21,8 @@ from carbonsim.behaviour import Orders, price_grid
 from carbonsim.market import call_auction, match_continuous
 from carbonsim.registry import Registry
 
-__all__ = ["MECHANISMS", "SessionFills", "discover", "limit_band", "no_trade_reference"]
+__all__ = ["MECHANISMS", "SessionFills", "control_prices", "discover", "limit_band",
+           "no_trade_reference", "prior_year_orders", "with_price_controls"]
 
 #: Relative width of the final grid spacing at which the pre-open stops refining.
 PRECISION = 0.002
@@ -65,6 +66,51 @@ def no_trade_reference(orders: Orders, ref: float | None, band: tuple[float, flo
     if asks.size and asks.min() * tick < ref:
         return float(max(asks.min() * tick, band[0]))
     return ref
+
+
+def control_prices(reserves) -> np.ndarray:
+    """The price floor and ceiling (currency/t) that are set."""
+    if reserves is None:
+        return np.zeros(0)
+    return np.array([p for p in (reserves.price_floor, reserves.price_ceiling) if p is not None])
+
+
+def with_price_controls(reserves, tick: float, orders: Orders) -> Orders:
+    """Add the regulator's standing orders (owner −1): sell at the ceiling whatever is bid,
+    buy at the floor whatever is offered."""
+    extra = []
+    if reserves is not None and reserves.price_ceiling is not None:
+        demand = int(orders.qty[orders.side > 0].sum())
+        if demand:
+            extra.append(Orders(np.array([-1]), np.array([-1], np.int8),
+                                np.array([int(np.ceil(reserves.price_ceiling / tick - 1e-9))]),
+                                np.array([demand])))
+    if reserves is not None and reserves.price_floor is not None:
+        supply = int(orders.qty[orders.side < 0].sum())
+        if supply:
+            extra.append(Orders(np.array([-1]), np.array([1], np.int8),
+                                np.array([int(reserves.price_floor / tick + 1e-9)]),
+                                np.array([supply])))
+    return Orders.concat([orders, *extra]) if extra else orders
+
+
+def prior_year_orders(short_t: np.ndarray, surplus_t: np.ndarray, wtp: np.ndarray,
+                      value: np.ndarray, tick: float) -> Orders:
+    """Orders of the market in allowances still eligible for the prior compliance year.
+
+    Emitters short in that year bid for their shortage (whole t, rounded up) at what
+    non-compliance would cost them; holders of eligible vintages beyond their own needs
+    (``surplus_t``) offer them at what they are worth to them now (``value``).
+    """
+    buyers, sellers = np.flatnonzero(short_t > 0), np.flatnonzero(surplus_t > 0)
+    return Orders(
+        owner=np.concatenate([buyers, sellers]),
+        side=np.concatenate([np.ones(buyers.size, np.int8), -np.ones(sellers.size, np.int8)]),
+        price=np.concatenate([np.floor(wtp[buyers] / tick + 1e-9),
+                              np.ceil(np.minimum(value[sellers], wtp[sellers]) / tick - 1e-9)]
+                             ).astype(np.int64),
+        qty=np.concatenate([np.ceil(short_t[buyers] - 1e-9), surplus_t[sellers]]).astype(np.int64),
+    )
 
 
 OrderBuilder = Callable[[np.ndarray], Orders]
