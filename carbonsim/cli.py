@@ -12,6 +12,7 @@ SUBCOMMANDS. ``batch`` goes there, between ``validate`` and ``compare``.
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import signal
 import sys
@@ -223,6 +224,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _os_hint(exc: OSError) -> str:
+    """How to fix the commonest file errors; nothing was left half-written either way."""
+    hints = {errno.ENOSPC: "free some disk space or write elsewhere with --out",
+             errno.EROFS: "write elsewhere with --out", errno.EACCES: "write elsewhere with --out",
+             errno.EDQUOT: "free some disk space or write elsewhere with --out"}
+    hint = hints.get(exc.errno)
+    return f" ({hint}; nothing was left half-written)" if hint else ""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``carbonsim`` command with ``argv`` (default: sys.argv[1:]); return the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -253,7 +263,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILED
     except OSError as exc:
         _debug(args)
-        _err(f"carbonsim: could not read or write files: {exc}")
+        _err(f"carbonsim: could not read or write files: {exc}{_os_hint(exc)}")
         return EXIT_FAILED
     except KeyboardInterrupt:
         _debug(args)
