@@ -40,6 +40,7 @@ from carbonsim.scenario.types import (
     RateBelowOne,
     Slug,
     describe_field,
+    number_or_list,
 )
 
 __all__ = [
@@ -77,15 +78,9 @@ class CapLinear(BaseModel):
 
 
 def _cap_form(value: object) -> str | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, (list, tuple)):
-        return "list"
     if isinstance(value, (dict, CapLinear)):
         return "linear"
-    return None
+    return number_or_list(value)
 
 
 Cap = Annotated[

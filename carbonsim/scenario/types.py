@@ -95,7 +95,7 @@ def _check_month_day(value: str) -> str:
 MonthDay = Annotated[str, Strict(), AfterValidator(_check_month_day)]
 
 
-def _number_or_list(value: object) -> str | None:
+def number_or_list(value: object) -> str | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):
@@ -110,7 +110,7 @@ def per_year(item: Any) -> Any:
     return Annotated[
         Annotated[item, Tag("number")] | Annotated[tuple[item, ...], Tag("list")],
         Discriminator(
-            _number_or_list,
+            number_or_list,
             custom_error_type="number_or_list",
             custom_error_message="expected a number or a list of numbers (one per year)",
         ),
