@@ -11,6 +11,16 @@ __all__ = ["pressure_rule", "ration", "stable_argsort", "group_starts"]
 _U64 = np.uint64
 
 
+def book_price_key(price, col, book, n_books: int, width: int):
+    """(sort key, price ranks or None, width): book × width + col, the key that orders orders
+    by book then price; when that does not fit in int64, prices are replaced by their ranks."""
+    ranks = None
+    if n_books * width - 1 > INT64_MAX:
+        ranks, col = np.unique(price, return_inverse=True)
+        width = ranks.shape[0]
+    return (col if book is None else book * width + col), ranks, width
+
+
 def stable_argsort(key: np.ndarray, max_key: int) -> np.ndarray:
     """Stable argsort of non-negative int64 keys <= ``max_key``.
 

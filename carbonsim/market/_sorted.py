@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import INT64_MAX
-from ._clearing import group_starts, pressure_rule, ration, stable_argsort
+from ._clearing import book_price_key, group_starts, pressure_rule, ration, stable_argsort
 from ._segments import choose, settle
 
 __all__ = ["clear_sorted", "ragged_arange"]
@@ -58,11 +57,7 @@ def clear_sorted(sell: np.ndarray, qty: np.ndarray, price: np.ndarray,
     All quantities must sum below 2**61.
     """
     n = qty.shape[0]
-    ranks = None
-    if n_books * width - 1 > INT64_MAX:
-        ranks, col = np.unique(price, return_inverse=True)
-        width = ranks.shape[0]
-    key = col if book is None else book * width + col
+    key, ranks, width = book_price_key(price, col, book, n_books, width)
     if book is not None and not np.any(book[1:] < book[:-1]):
         perm = np.argsort(key, kind="stable")  # timsort: runs of whole books merge cheaply
     else:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._checks import INT64_MAX
-from ._clearing import group_starts, pressure_rule, ration, stable_argsort
+from ._clearing import book_price_key, group_starts, pressure_rule, ration, stable_argsort
 
 __all__ = ["clear_wide"]
 
@@ -67,11 +67,7 @@ def clear_wide(sell: np.ndarray, qty: np.ndarray, price: np.ndarray,
     n_books × width does not fit in int64, prices are replaced by their ranks first.
     """
     n = qty.shape[0]
-    ranks = None
-    if n_books * width - 1 > INT64_MAX:
-        ranks, col = np.unique(price, return_inverse=True)
-        width = ranks.shape[0]
-    key = col if book is None else book * width + col
+    key, ranks, width = book_price_key(price, col, book, n_books, width)
     perm = stable_argsort(key, n_books * width - 1)
     sk, sq, ss = key[perm], qty[perm], sell[perm]
 
