@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from carbonsim.batch import run_batch  # noqa: E402
+from carbonsim.batch.plan import run_batch  # noqa: E402
 
 SMALL = Path(__file__).resolve().parent / "scenarios" / "small.yaml"
 

@@ -15,8 +15,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from carbonsim.engine import Simulation  # noqa: E402
-from carbonsim.population import build_population  # noqa: E402
+from carbonsim.sim.engine import Simulation  # noqa: E402
+from carbonsim.economy.population import build_population  # noqa: E402
 from carbonsim.scenario import scenario_dict  # noqa: E402
 from carbonsim.scenario.loader import load_scenario_dict  # noqa: E402
 from engine_cases import case  # noqa: E402

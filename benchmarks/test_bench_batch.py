@@ -10,7 +10,7 @@ the 2-core development machine); ``python benchmarks/batch_table.py`` prints the
 import os
 from pathlib import Path
 
-from carbonsim.batch import run_batch
+from carbonsim.batch.plan import run_batch
 
 SMALL = Path(__file__).resolve().parent / "scenarios" / "small.yaml"
 RUNS = int(os.environ.get("CARBONSIM_BENCH_RUNS", "200"))

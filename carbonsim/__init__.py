@@ -3,10 +3,10 @@
 __version__ = "0.1.0"
 
 from carbonsim.scenario import Scenario, ScenarioError, expand_sweep, load_scenario  # noqa: E402
-from carbonsim.engine import run  # noqa: E402
-from carbonsim.results import Result  # noqa: E402
+from carbonsim.sim.engine import run  # noqa: E402
+from carbonsim.sim.results import Result  # noqa: E402
 
 __all__ = ["Result", "Scenario", "ScenarioError", "expand_sweep", "load_scenario", "run"]
-from carbonsim.batch import run_batch  # noqa: E402
+from carbonsim.batch.plan import run_batch  # noqa: E402
 
 __all__ += ["run_batch"]

@@ -60,7 +60,8 @@ def _run_args(p: argparse.ArgumentParser) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from carbonsim import output, terminal
+    from carbonsim.outputs import run_folder as output
+    from carbonsim.outputs import terminal
 
     label = f"running {args.scenario.name}"
     with terminal.progress(label):
@@ -118,7 +119,7 @@ def _batch_args(p: argparse.ArgumentParser) -> None:
 
 
 def _batch(args: argparse.Namespace) -> int:
-    from carbonsim.batch import BatchError, BatchInterrupted, run_batch
+    from carbonsim.batch.plan import BatchError, BatchInterrupted, run_batch
 
     try:
         done = run_batch(args.scenarios, args.out, replicates=args.replicates,
@@ -165,7 +166,9 @@ def _compare_args(p: argparse.ArgumentParser) -> None:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from carbonsim import compare, output, terminal
+    from carbonsim.outputs import compare
+    from carbonsim.outputs import run_folder as output
+    from carbonsim.outputs import terminal
 
     with terminal.progress("runs", total=len(args.scenarios)) as tracker:
         _, folder, runs = compare.compare_and_write(args.scenarios, args.seed, args.out,
@@ -241,7 +244,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # argparse: --help / --version (0) or a usage error (2)
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     args.command_line = _command_line(argv)
-    from carbonsim.output import OutputExistsError
+    from carbonsim.outputs.run_folder import OutputExistsError
     from carbonsim.scenario import ScenarioError
 
     try:

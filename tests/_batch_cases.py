@@ -49,7 +49,7 @@ def _make_crash_class():
     import os
     from dataclasses import dataclass
 
-    from carbonsim.batch import RunSpec
+    from carbonsim.batch.plan import RunSpec
 
     @dataclass(frozen=True)
     class Crash(RunSpec):

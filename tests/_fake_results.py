@@ -1,4 +1,4 @@
-"""Result objects built by hand, with the exact columns of carbonsim.results, for output tests."""
+"""Result objects built by hand, with the exact columns of carbonsim.sim.results, for output tests."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from carbonsim.results import (
+from carbonsim.sim.results import (
     AUCTION_COLUMNS,
     COMPLIANCE_COLUMNS,
     PRICE_COLUMNS,

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-from carbonsim.accounts import Accounts, take_oldest_first
+from carbonsim.sim.accounts import Accounts, take_oldest_first
 from carbonsim.errors import InvariantError
 
 

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from carbonsim.allocation import (
+from carbonsim.economy.allocation import (
     RULES,
     RuleParams,
     allocate,
@@ -19,7 +19,7 @@ from carbonsim.allocation import (
     true_up,
     whole_tonnes,
 )
-from carbonsim.population import build_population
+from carbonsim.economy.population import build_population
 from carbonsim.scenario import (
     ScenarioError,
     load_scenario,

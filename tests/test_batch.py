@@ -1,4 +1,4 @@
-"""Tests of batch planning and the batch folder (carbonsim.batch, carbonsim.batch_files):
+"""Tests of batch planning and the batch folder (carbonsim.batch.plan, carbonsim.batch.files):
 seeds, run ids, outputs, failures, resume, Ctrl-C and kill -9."""
 
 import json
@@ -18,7 +18,7 @@ import pytest
 from _batch_cases import ROOT, write_cases
 
 import carbonsim
-from carbonsim.batch import (
+from carbonsim.batch.plan import (
     BatchError,
     _batch_folder,
     default_batch_dir,
@@ -28,8 +28,8 @@ from carbonsim.batch import (
     run_id,
 )
 from carbonsim.cli import main
-from carbonsim.output import TABLES
-from carbonsim.results import SUMMARY_COLUMNS
+from carbonsim.outputs.run_folder import TABLES
+from carbonsim.sim.results import SUMMARY_COLUMNS
 from carbonsim.scenario import ScenarioError, load_scenario
 
 RUN_FILES = {*TABLES.values(), "scenario.yaml", "manifest.json", "report.html"}
@@ -89,7 +89,7 @@ def test_run_id_changes_with_any_input_and_not_across_processes(cases):
     changed = {**spec.scenario, "compliance": {**spec.scenario["compliance"], "penalty_per_t": 999}}
     assert len({run_id(*base), run_id(changed, *base[1:]), run_id(base[0], {"x": 1}, 0, base[3]),
                 run_id(*base[:2], 1, base[3]), run_id(*base[:3], base[3] + 1)}) == 5
-    code = ("import sys; from carbonsim.batch import plan_batch; "
+    code = ("import sys; from carbonsim.batch.plan import plan_batch; "
             "print(' '.join(s.run_id for s in plan_batch(sys.argv[1:], 2)))")
     env = {**os.environ, "PYTHONHASHSEED": "123", "PYTHONPATH": str(ROOT)}
     out = subprocess.run([sys.executable, "-c", code, str(cases["sweep"])], capture_output=True,
@@ -283,7 +283,7 @@ def test_progress_shows_remaining_elapsed_and_time_left():
 
     from rich.console import Console
 
-    from carbonsim import terminal
+    from carbonsim.outputs import terminal
 
     buf = io.StringIO()
     console = Console(file=buf, force_terminal=False, width=120)

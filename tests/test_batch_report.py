@@ -1,4 +1,4 @@
-"""Tests of a batch's report.html (carbonsim.batch_report) on hand-made tables: the bands are
+"""Tests of a batch's report.html (carbonsim.batch.report) on hand-made tables: the bands are
 the quantiles across replicates, groups are named and told apart, every string is escaped."""
 
 import re
@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from carbonsim.batch_files import lead_columns, sweep_column
-from carbonsim.batch_report import (
+from carbonsim.batch.files import lead_columns, sweep_column
+from carbonsim.batch.report import (
     BAND_COLUMNS,
     band_figure,
     batch_page,

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from carbonsim.behaviour import allowance_value, plan_rate, price_grid, schedule_orders
-from carbonsim.mac import MacCurves, abatement_at, linear_curves, step_curves
+from carbonsim.sim.schedules import allowance_value, plan_rate, price_grid, schedule_orders
+from carbonsim.economy.mac import MacCurves, abatement_at, linear_curves, step_curves
 
 TWO = linear_curves(np.array([100.0, 300.0]), np.array([100.0, 100.0]))  # slopes 1 and 3
 

@@ -4,7 +4,7 @@ import datetime as dt
 
 import numpy as np
 
-from carbonsim.calendar import Schedule
+from carbonsim.sim.calendar import Schedule
 from carbonsim.scenario.calendar import Calendar
 
 

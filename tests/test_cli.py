@@ -34,7 +34,7 @@ def _engine_raises(monkeypatch, error: BaseException) -> None:
     def run(scenario, seed=None):
         raise error
 
-    monkeypatch.setattr("carbonsim.engine.run", run)
+    monkeypatch.setattr("carbonsim.sim.engine.run", run)
 
 
 def test_help_subprocess():
@@ -138,7 +138,7 @@ def test_write_failure_exits_1_and_leaves_nothing(work, monkeypatch, capsys):
     def broken(*args, **kw):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("carbonsim.report.run_page", broken)
+    monkeypatch.setattr("carbonsim.outputs.report.run_page", broken)
     assert main(["run", "good.yaml", "--out", "out"]) == 1
     err = capsys.readouterr().err
     assert "No space left on device" in err and "Traceback" not in err
@@ -167,7 +167,7 @@ def test_sigterm_while_writing_leaves_nothing(work):
     """A real interruption: SIGTERM arrives while the run's files are being written."""
     script = (
         "import sys, time\n"
-        "import carbonsim.report as report\n"
+        "import carbonsim.outputs.report as report\n"
         "def slow(*args, **kw):\n"
         "    time.sleep(60)\n"
         "report.run_page = slow\n"

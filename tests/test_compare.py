@@ -1,4 +1,4 @@
-"""Tests of carbonsim.compare: the comparison table, who pays, and the comparison folder."""
+"""Tests of carbonsim.outputs.compare: the comparison table, who pays, and the comparison folder."""
 
 import json
 
@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from _fake_results import TEXTBOOK, fake_result
 
-from carbonsim import compare
+from carbonsim.outputs import compare
 from carbonsim.scenario import ScenarioError
 
 

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from carbonsim.compliance import capped_obligation, settle
+from carbonsim.sim.compliance import capped_obligation, settle
 
 
 def test_settle_uses_offsets_then_allowances_then_borrowing():

@@ -1,12 +1,12 @@
-"""Tests of the least-cost benchmark (carbonsim.equilibrium)."""
+"""Tests of the least-cost benchmark (carbonsim.economy.equilibrium)."""
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from carbonsim.equilibrium import intertemporal_equilibrium, static_equilibrium
-from carbonsim.mac import MacCurves, abatement_at, abatement_cost, linear_curves, step_curves
+from carbonsim.economy.equilibrium import intertemporal_equilibrium, static_equilibrium
+from carbonsim.economy.mac import MacCurves, abatement_at, abatement_cost, linear_curves, step_curves
 
 TWO_FIRMS = linear_curves(np.array([100.0, 300.0]), np.array([100.0, 100.0]))  # slopes 1 and 3
 # A: 20 t at 10 and 20 t at 30; B: 10 t at 20 and 10 t at 30. Aggregate: 20 t at 10, 30 at 20,

@@ -1,4 +1,4 @@
-"""Tests of the executors (carbonsim.executors): the pure task, local worker processes, and a
+"""Tests of the executors (carbonsim.batch.executors): the pure task, local worker processes, and a
 real Dask cluster (scheduler and workers started here on 127.0.0.1, killed at the end)."""
 
 import json
@@ -14,9 +14,9 @@ import psutil
 import pytest
 from _batch_cases import ROOT, crashing, write_cases
 
-from carbonsim.batch import BatchError, plan_batch, run_batch
-from carbonsim.executors import LocalExecutor, RunOutput, _dask_outcome, execute
-from carbonsim.output import TABLES
+from carbonsim.batch.plan import BatchError, plan_batch, run_batch
+from carbonsim.batch.executors import LocalExecutor, RunOutput, _dask_outcome, execute
+from carbonsim.outputs.run_folder import TABLES
 
 START_TIMEOUT = 60  # s for a scheduler or worker to come up
 
@@ -125,7 +125,7 @@ def test_dask_outcomes_name_what_happened():
 
 def test_unreachable_scheduler_is_a_clear_error(cases, tmp_path):
     with pytest.raises(BatchError, match="cannot reach the Dask scheduler at tcp://127.0.0.1:9"):
-        from carbonsim.executors import DaskExecutor
+        from carbonsim.batch.executors import DaskExecutor
 
         list(DaskExecutor("tcp://127.0.0.1:9", timeout=2).run(plan_batch([cases["textbook"]])))
 

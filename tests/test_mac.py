@@ -3,7 +3,7 @@
 import numpy as np
 from hypothesis import given, settings, strategies as st
 
-from carbonsim.mac import MacCurves, abatement_at, abatement_cost, linear_curves, marginal_cost, step_curves
+from carbonsim.economy.mac import MacCurves, abatement_at, abatement_cost, linear_curves, marginal_cost, step_curves
 
 
 def mixed(rng, n):

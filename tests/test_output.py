@@ -1,4 +1,4 @@
-"""Tests of a run's folder (carbonsim.output): its files and columns, the manifest, and the
+"""Tests of a run's folder (carbonsim.outputs.run_folder): its files and columns, the manifest, and the
 atomic write: a failed or interrupted write leaves nothing, an existing folder is never touched."""
 
 import dataclasses
@@ -11,9 +11,11 @@ import pytest
 import yaml
 from _fake_results import TEXTBOOK, fake_result
 
-from carbonsim import output, report
-from carbonsim.engine import run
-from carbonsim.results import (
+from carbonsim.outputs import run_folder as output
+
+from carbonsim.outputs import report
+from carbonsim.sim.engine import run
+from carbonsim.sim.results import (
     AUCTION_COLUMNS,
     COMPLIANCE_COLUMNS,
     PRICE_COLUMNS,
@@ -160,7 +162,7 @@ def test_write_run_default_folder(tmp_path):
 
 def test_run_and_write_refuses_existing_out_before_running(tmp_path, monkeypatch):
     ran = []
-    monkeypatch.setattr("carbonsim.engine.run", lambda s, seed=None: ran.append(s) or run(s, seed))
+    monkeypatch.setattr("carbonsim.sim.engine.run", lambda s, seed=None: ran.append(s) or run(s, seed))
     src = tmp_path / "s.yaml"
     src.write_text(TEXTBOOK)
     (tmp_path / "out").mkdir()

@@ -1,4 +1,4 @@
-"""Tests of the run figures (carbonsim.plots): built headless, labelled with units, robust to
+"""Tests of the run figures (carbonsim.outputs.plots): built headless, labelled with units, robust to
 runs where nothing traded, NaN limit bands and many years."""
 
 import warnings
@@ -9,8 +9,8 @@ from _fake_results import fake_result
 from matplotlib.figure import Figure
 from PIL import Image
 
-from carbonsim import plots
-from carbonsim.compare import comparison_table
+from carbonsim.outputs import plots
+from carbonsim.outputs.compare import comparison_table
 
 
 @pytest.fixture(autouse=True)

@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from carbonsim.mac import abatement_at, marginal_cost
-from carbonsim.population import (
+from carbonsim.economy.mac import abatement_at, marginal_cost
+from carbonsim.economy.population import (
     FIELDS,
     HIST_YEARS,
     Population,

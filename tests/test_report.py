@@ -1,4 +1,4 @@
-"""Tests of report.html (carbonsim.report): self-contained, escaped, headline values findable,
+"""Tests of report.html (carbonsim.outputs.report): self-contained, escaped, headline values findable,
 and (marked ``browser``) rendered by a real headless Chromium."""
 
 import html
@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 from _fake_results import SCENARIOS, fake_result, scenario_settings
 
-from carbonsim import report
+from carbonsim.outputs import report
 from carbonsim.cli import main
-from carbonsim.compare import comparison_table
+from carbonsim.outputs.compare import comparison_table
 
 PNG = b"\x89PNG\r\n\x1a\nfake"
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import carbonsim
-from carbonsim.output import default_out_dir, write_run
+from carbonsim.outputs.run_folder import default_out_dir, write_run
 from carbonsim.scenario import ScenarioError, load_scenario, load_scenario_text, scenario_dict
 from carbonsim.scenario.loader import load_scenario_dict
 

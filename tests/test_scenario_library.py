@@ -29,7 +29,7 @@ import pandas as pd
 import pytest
 
 import carbonsim
-from carbonsim.population import build_population
+from carbonsim.economy.population import build_population
 from carbonsim.scenario import load_scenario, scenario_dict
 from carbonsim.scenario.loader import load_scenario_dict, validate_file
 

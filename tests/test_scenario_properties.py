@@ -9,8 +9,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from carbonsim.allocation import RULES, allocate, cap_path, true_up, whole_tonnes
-from carbonsim.population import build_population
+from carbonsim.economy.allocation import RULES, allocate, cap_path, true_up, whole_tonnes
+from carbonsim.economy.population import build_population
 from carbonsim.scenario import (
     ScenarioError,
     expand_sweep,

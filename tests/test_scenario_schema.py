@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from carbonsim.allocation import RULES
+from carbonsim.economy.allocation import RULES
 from carbonsim.scenario import json_schema, validate_files
 from carbonsim.scenario.commands import schema_command, validate_command
 from carbonsim.scenario.models import Scenario

@@ -1,4 +1,4 @@
-"""Tests of the terminal output (carbonsim.terminal): headline table and progress, rich on a
+"""Tests of the terminal output (carbonsim.outputs.terminal): headline table and progress, rich on a
 terminal and plain text otherwise."""
 
 import io
@@ -6,7 +6,7 @@ import io
 from _fake_results import fake_result
 from rich.console import Console
 
-from carbonsim import terminal
+from carbonsim.outputs import terminal
 
 
 def _console(tty: bool) -> tuple[Console, io.StringIO]:

@@ -96,7 +96,7 @@ Cap = Annotated[
 
 def _rule_entry(value: Any, handler: Any, info: ValidationInfo) -> Any:
     """Validate ``{rule: name, ...params}`` with the params model of the registered rule."""
-    from carbonsim.allocation import (  # late: allocation imports the scenario
+    from carbonsim.economy.allocation import (  # late: allocation imports the scenario
         RULES,
         RuleParams,
     )

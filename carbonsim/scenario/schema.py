@@ -50,7 +50,7 @@ DOC_END = "<!-- END GENERATED -->"
 
 def json_schema() -> dict:
     """JSON Schema (draft 2020-12) of a scenario file, including every registered rule."""
-    from carbonsim.allocation import RULES
+    from carbonsim.economy.allocation import RULES
 
     schema = copy.deepcopy(Scenario.model_json_schema())
     defs = schema.setdefault("$defs", {})
@@ -169,7 +169,7 @@ def reference_tables() -> str:
 
 
 def _rule_tables() -> str:
-    from carbonsim.allocation import RULES
+    from carbonsim.economy.allocation import RULES
 
     out = ["### Allocation rules\n", "Each sector's entry is `{rule: NAME, ...parameters}`.\n"]
     for name, rule in RULES.items():
@@ -193,10 +193,10 @@ def _rule_tables() -> str:
 
 def generated_docs() -> str:
     """The generated block of docs/scenario-format.md, markers included."""
-    from carbonsim.population import fields_table
+    from carbonsim.economy.population import fields_table
 
     return (f"{DOC_BEGIN}\n\n## Reference\n\n{reference_tables()}\n"
-            f"## Population arrays (`carbonsim.population.FIELDS`)\n\n{fields_table()}\n\n{DOC_END}")
+            f"## Population arrays (`carbonsim.economy.population.FIELDS`)\n\n{fields_table()}\n\n{DOC_END}")
 
 
 def update_docs(path: str) -> None:

@@ -64,7 +64,7 @@ def _member_for_tag(members: list, tag: object) -> Any:
 
 
 def _rule_model(raw: object, path: Path) -> Any:
-    from carbonsim.allocation import RULES
+    from carbonsim.economy.allocation import RULES
 
     node = raw_at(raw, path)
     name = node.get("rule") if isinstance(node, dict) else None

@@ -322,7 +322,7 @@ def compare_page(runs: Sequence[tuple[str, object, Mapping]], figures: Mapping[s
     """The HTML text comparing runs side by side: totals, settings, who pays, plots, per year.
 
     ``runs`` holds (name, Result, resolved scenario dict) triples; ``table`` is the comparison
-    table of carbonsim.compare (shown per year when given).
+    table of carbonsim.outputs.compare (shown per year when given).
     """
     names = [n for n, _, _ in runs]
 

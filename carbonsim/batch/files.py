@@ -95,8 +95,8 @@ def write_outputs(folder: Path, specs: Sequence, tables: Mapping, failures: Mapp
     ``status`` maps run id -> "finished" or "resumed"; ``task_times`` the s each computed run
     took in its worker. Raises OSError if a file cannot be written.
     """
-    from carbonsim import batch_report
-    from carbonsim.batch import _replace_bytes
+    from carbonsim.batch import report as batch_report
+    from carbonsim.batch.plan import _replace_bytes
 
     lead = lead_columns(specs)
     sweep_keys = list(lead.columns[len(LEAD_COLUMNS):])

@@ -32,7 +32,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from carbonsim.errors import RunError
-from carbonsim.population import HIST_YEARS, Population
+from carbonsim.economy.population import HIST_YEARS, Population
 from carbonsim.registry import Registry
 from carbonsim.scenario.emitters import EmitterSpec  # noqa: F401  (re-exported for plug-ins)
 from carbonsim.scenario.models import CapLinear, Scenario

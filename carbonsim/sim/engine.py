@@ -15,21 +15,21 @@ from typing import Callable, Iterator
 import numpy as np
 import simpy
 
-from carbonsim import allocation as alloc_mod
-from carbonsim.accounts import Accounts
-from carbonsim.behaviour import Orders, allowance_value, plan_rate, schedule_orders
-from carbonsim.calendar import Schedule
-from carbonsim.compliance import capped_obligation, settle
-from carbonsim.expectations import EXPECTATIONS, BankingView
-from carbonsim.ledger import Ledger
-from carbonsim.population import build_population
-from carbonsim.results import Result, build_result
-from carbonsim.least_cost import LeastCost, least_cost
-from carbonsim.reserves import AuctionOutcome, msr_step, primary_auction
+from carbonsim.economy import allocation as alloc_mod
+from carbonsim.sim.accounts import Accounts
+from carbonsim.sim.schedules import Orders, allowance_value, plan_rate, schedule_orders
+from carbonsim.sim.calendar import Schedule
+from carbonsim.sim.compliance import capped_obligation, settle
+from carbonsim.sim.expectations import EXPECTATIONS, BankingView
+from carbonsim.sim.ledger import Ledger
+from carbonsim.economy.population import build_population
+from carbonsim.sim.results import Result, build_result
+from carbonsim.economy.least_cost import LeastCost, least_cost
+from carbonsim.sim.reserves import AuctionOutcome, msr_step, primary_auction
 from carbonsim.market import call_auction
-from carbonsim.session import (MECHANISMS, SessionFills, control_prices, discover, limit_band,
+from carbonsim.sim.session import (MECHANISMS, SessionFills, control_prices, discover, limit_band,
                                no_trade_reference, prior_year_orders, with_price_controls)
-from carbonsim.state import PopulationState
+from carbonsim.sim.state import PopulationState
 
 __all__ = ["Simulation", "run"]
 

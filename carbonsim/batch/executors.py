@@ -68,7 +68,7 @@ def run_files(result, command=None) -> dict[str, bytes]:
 
     Raises OSError if the temporary folder cannot be written.
     """
-    from carbonsim.output import write_run
+    from carbonsim.outputs.run_folder import write_run
 
     with tempfile.TemporaryDirectory(prefix="carbonsim-run-") as tmp, _RENDER:
         folder = write_run(result, Path(tmp) / "run", command=command)
@@ -88,7 +88,7 @@ def execute(spec) -> tuple[str, RunOutput | str]:
 
     Never raises for a failing run (any Exception becomes its message); times in s.
     """
-    from carbonsim.engine import run
+    from carbonsim.sim.engine import run
     from carbonsim.scenario import ScenarioError, load_scenario_dict
 
     t0 = time.perf_counter()
@@ -147,8 +147,8 @@ def _context():
     methods = multiprocessing.get_all_start_methods()
     if "forkserver" in methods:  # workers fork from a clean, warm server: fast start
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["carbonsim.executors", "carbonsim.engine", "carbonsim.output",
-                                    "carbonsim.plots", "carbonsim.report"])
+        ctx.set_forkserver_preload(["carbonsim.batch.executors", "carbonsim.sim.engine", "carbonsim.outputs.run_folder",
+                                    "carbonsim.outputs.plots", "carbonsim.outputs.report"])
         return ctx
     return multiprocessing.get_context("spawn")
 
@@ -245,7 +245,7 @@ class DaskExecutor:
         self.address, self.timeout, self.retries = address, timeout, retries
 
     def _client(self):
-        from carbonsim.batch import BatchError
+        from carbonsim.batch.plan import BatchError
 
         try:
             from distributed import Client

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from carbonsim.mac import MacCurves, abatement_at, marginal_cost
+from carbonsim.economy.mac import MacCurves, abatement_at, marginal_cost
 
 __all__ = [
     "allowance_value",
@@ -144,7 +144,7 @@ def _schedule_numpy(curves, need, frac, wtp, floor_value, sellable_lots, grid, s
 
 
 def _schedule_numba(curves, *rest):
-    from carbonsim._schedule_numba import schedule_kernel
+    from carbonsim.sim._schedule_numba import schedule_kernel
 
     return schedule_kernel(curves.lo, curves.hi, curves.width_t, *rest)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from carbonsim.mac import MacCurves, abatement_cost
+from carbonsim.economy.mac import MacCurves, abatement_cost
 
 __all__ = ["PopulationState"]
 

@@ -1,6 +1,6 @@
 """Batch runs: many scenario files × their sweep points × replicates (``carbonsim batch``).
 
-Planning turns the inputs into RunSpecs; an executor (carbonsim.executors) runs them on local
+Planning turns the inputs into RunSpecs; an executor (carbonsim.batch.executors) runs them on local
 worker processes or a Dask cluster; the batch folder collects them:
 
     DIR/batch.json             what the batch is (marks the folder as a batch folder)
@@ -226,7 +226,7 @@ def _batch_folder(out: Path) -> Iterator[None]:
 
 def _write_run_folder(folder: Path, files: Mapping[str, bytes]) -> None:
     """Write a run's files (relative path -> bytes) atomically as ``folder``."""
-    from carbonsim.output import atomic_folder
+    from carbonsim.outputs.run_folder import atomic_folder
 
     with atomic_folder(folder) as tmp:
         for name, data in files.items():
@@ -262,7 +262,7 @@ def _read_folder(folder: Path) -> _Tables:
 
 # --- running --------------------------------------------------------------------------------
 def _executor(workers: int | None, scheduler: str | None, runs: int):
-    from carbonsim import executors
+    from carbonsim.batch import executors
 
     if scheduler is not None:
         return executors.DaskExecutor(scheduler)
@@ -284,8 +284,8 @@ def run_batch(scenarios: Sequence, out: str | os.PathLike | None = None, *, repl
     BatchError (folder not usable, cluster unreachable), BatchInterrupted on Ctrl-C (finished
     runs stay; calling again resumes), OSError if writing fails.
     """
-    from carbonsim import terminal
-    from carbonsim.batch_files import write_outputs
+    from carbonsim.outputs import terminal
+    from carbonsim.batch.files import write_outputs
 
     t0 = time.perf_counter()
     specs = plan_batch(scenarios, replicates, command)

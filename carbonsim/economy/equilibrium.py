@@ -39,7 +39,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from carbonsim.mac import MacCurves, abatement_at, abatement_cost
+from carbonsim.economy.mac import MacCurves, abatement_at, abatement_cost
 
 __all__ = [
     "IntertemporalEquilibrium",

@@ -20,7 +20,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from carbonsim.mac import MacCurves
+from carbonsim.economy.mac import MacCurves
 from carbonsim.scenario.emitters import EmittersGenerate, EmitterSpec, MacLinear
 from carbonsim.scenario.models import Scenario
 
@@ -121,7 +121,7 @@ class Population:
         return self.sector_index == self.sector_names.index(name)
 
     def mac_curves(self, y: int) -> MacCurves:
-        """MAC curves in tonnes for year index ``y``'s BAU emissions (see carbonsim.mac)."""
+        """MAC curves in tonnes for year index ``y``'s BAU emissions (see carbonsim.economy.mac)."""
         bau = self.bau_t[:, y]
         n, k = self.mac_step_cost.shape
         s = max(1, k)

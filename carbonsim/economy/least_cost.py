@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from carbonsim.equilibrium import intertemporal_equilibrium
-from carbonsim.mac import MacCurves, step_curves
+from carbonsim.economy.equilibrium import intertemporal_equilibrium
+from carbonsim.economy.mac import MacCurves, step_curves
 
 __all__ = ["LeastCost", "least_cost", "price_cap"]
 

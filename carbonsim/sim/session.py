@@ -17,7 +17,7 @@ from typing import Callable
 
 import numpy as np
 
-from carbonsim.behaviour import Orders, price_grid
+from carbonsim.sim.schedules import Orders, price_grid
 from carbonsim.market import call_auction, match_continuous
 from carbonsim.registry import Registry
 

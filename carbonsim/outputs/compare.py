@@ -16,7 +16,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from carbonsim import output, plots, report
+from carbonsim.outputs import run_folder as output
+
+from carbonsim.outputs import plots
+
+from carbonsim.outputs import report
 
 __all__ = [
     "BASE_COLUMNS",
@@ -82,7 +86,7 @@ def run_scenarios(paths_or_scenarios: Sequence, seed: int | None = None,
     Raises ScenarioError listing the problems of every bad file before anything runs, and
     CarbonsimError if a run fails.
     """
-    from carbonsim.engine import run
+    from carbonsim.sim.engine import run
     from carbonsim.scenario import ScenarioError, load_scenario
 
     scenarios, problems = [], []

@@ -24,7 +24,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from carbonsim.report import HEADLINE, headline_rows
+from carbonsim.outputs.report import HEADLINE, headline_rows
 
 __all__ = ["Tracker", "headline_table", "print_headline", "progress"]
 

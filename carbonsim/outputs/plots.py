@@ -1,7 +1,7 @@
 """Figures of a run: one function per figure, each taking DataFrames and returning a Figure.
 
 Figures are built with ``matplotlib.figure.Figure`` (the Agg canvas, no pyplot and no display),
-so they work headless and are freed when dropped. Column names are those of carbonsim.results.
+so they work headless and are freed when dropped. Column names are those of carbonsim.sim.results.
 """
 
 from __future__ import annotations

@@ -182,7 +182,7 @@ def _write_tables(result, folder: Path) -> list[str]:
 
 
 def _render_plots(result, currency: str) -> dict[str, bytes]:
-    from carbonsim import plots
+    from carbonsim.outputs import plots
 
     return {name: plots.png_bytes(fig) for name, fig in plots.run_figures(result, currency).items()}
 
@@ -194,7 +194,7 @@ def write_run(result, out_dir: str | os.PathLike | None = None, *, root: str | o
     Raises OutputExistsError if ``out_dir`` exists, OSError if writing fails; either way no
     folder is left at ``out_dir``.
     """
-    from carbonsim import report
+    from carbonsim.outputs import report
 
     settings = resolved_scenario(result.scenario)
     scenario_yaml = yaml.safe_dump(settings, sort_keys=False, allow_unicode=True).encode("utf-8")
@@ -224,7 +224,7 @@ def _load(path: str | os.PathLike):
 
 
 def _simulate(scenario, seed: int | None):
-    from carbonsim.engine import run
+    from carbonsim.sim.engine import run
 
     return run(scenario, seed=seed)
 

@@ -16,7 +16,9 @@ import pandas as pd
 from matplotlib import ticker
 from matplotlib.figure import Figure
 
-from carbonsim import plots, report
+from carbonsim.outputs import plots
+
+from carbonsim.outputs import report
 
 __all__ = ["BAND_COLUMNS", "band_figure", "batch_page", "group_labels", "replicate_bands"]
 
