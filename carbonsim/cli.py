@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from carbonsim import __version__
+from carbonsim._version import __version__
 from carbonsim.errors import CarbonsimError
 
 __all__ = ["SUBCOMMANDS", "Subcommand", "build_parser", "console", "main", "seed_type"]

@@ -1,1 +1,7 @@
-"""TODO"""
+"""Batch runs: plans of files × sweep points × replicates, local or Dask executors, the
+resumable batch folder and its report."""
+
+from carbonsim.batch.folder import BatchError, BatchInterrupted
+from carbonsim.batch.plan import BatchResult, RunSpec, plan_batch, run_batch
+
+__all__ = ["BatchError", "BatchInterrupted", "BatchResult", "RunSpec", "plan_batch", "run_batch"]

@@ -245,7 +245,7 @@ class DaskExecutor:
         self.address, self.timeout, self.retries = address, timeout, retries
 
     def _client(self):
-        from carbonsim.batch.plan import BatchError
+        from carbonsim.batch.folder import BatchError
 
         try:
             from distributed import Client

@@ -96,7 +96,7 @@ def write_outputs(folder: Path, specs: Sequence, tables: Mapping, failures: Mapp
     took in its worker. Raises OSError if a file cannot be written.
     """
     from carbonsim.batch import report as batch_report
-    from carbonsim.batch.plan import _replace_bytes
+    from carbonsim.batch.folder import replace_bytes
 
     lead = lead_columns(specs)
     sweep_keys = list(lead.columns[len(LEAD_COLUMNS):])
@@ -114,21 +114,21 @@ def write_outputs(folder: Path, specs: Sequence, tables: Mapping, failures: Mapp
     failed["message"] = [failures[k] for k in failed["run_id"]]
     failed = failed.reset_index(drop=True)
 
-    _replace_bytes(folder / "summary.csv", _csv_bytes(summary))
-    _replace_bytes(folder / "runs.csv", _csv_bytes(runs))
-    _replace_bytes(folder / "failures.csv", _csv_bytes(failed))
+    replace_bytes(folder / "summary.csv", _csv_bytes(summary))
+    replace_bytes(folder / "runs.csv", _csv_bytes(runs))
+    replace_bytes(folder / "failures.csv", _csv_bytes(failed))
     (folder / "dataset").mkdir(exist_ok=True)
     for name in ("prices", "compliance"):
         frame = _with_lead(lead, {k: getattr(t, name) for k, t in tables.items()})
-        _replace_bytes(folder / "dataset" / f"{name}.parquet",
+        replace_bytes(folder / "dataset" / f"{name}.parquet",
                        _parquet_bytes(_arrow_safe(frame, sweep_keys)))
     currency = next((str(s.scenario.get("currency", "")) for s in specs), "")
     page = batch_report.batch_page(summary, runs, failed, sweep_keys, currency,
                                    meta={**info, "wall_time_s": round(wall_time_s, 3)})
-    _replace_bytes(folder / "report.html", page.encode("utf-8"))
+    replace_bytes(folder / "report.html", page.encode("utf-8"))
     counts = runs["status"].value_counts().to_dict()
     done = {**info, "wall_time_s": round(wall_time_s, 3),
             "finished": int(counts.get("finished", 0)), "resumed": int(counts.get("resumed", 0)),
             "failed": int(counts.get("failed", 0))}
-    _replace_bytes(folder / "batch.json", (json.dumps(done, indent=2) + "\n").encode("utf-8"))
+    replace_bytes(folder / "batch.json", (json.dumps(done, indent=2) + "\n").encode("utf-8"))
     return summary, runs, failed

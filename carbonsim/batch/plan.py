@@ -34,35 +34,21 @@ import io
 import json
 import os
 import re
-import secrets
-import shutil
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from carbonsim.errors import CarbonsimError
+from carbonsim.batch.folder import (BatchError, BatchInterrupted, batch_folder, replace_bytes,
+                                    write_run_folder)
 
 __all__ = ["BatchError", "BatchInterrupted", "BatchResult", "RunSpec", "default_batch_dir",
            "plan_batch", "replicate_seeds", "run_batch", "run_id"]
 
 _ID_SCHEME = "carbonsim-batch-run/1"  # change when the run id inputs change
-_PARTIAL = re.compile(r"^\..+\.[0-9a-f]{8}\.(partial|tmp)$")
-
-
-class BatchError(CarbonsimError):
-    """The batch cannot start or go on (folder not a batch folder or in use, cluster unreachable)."""
-
-
-class BatchInterrupted(KeyboardInterrupt):
-    """Ctrl-C (or SIGTERM) stopped the batch; ``finished`` of ``total`` runs are kept in ``out``."""
-
-    def __init__(self, finished: int, total: int, out: Path) -> None:
-        super().__init__(f"{finished} of {total} runs finished")
-        self.finished, self.total, self.out = finished, total, out
 
 
 @dataclass(frozen=True)
@@ -179,64 +165,6 @@ def _utc_now() -> str:
     return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-def _replace_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to a hidden temporary file beside ``path``, then rename it over ``path``."""
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    try:
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
-@contextlib.contextmanager
-def _batch_folder(out: Path) -> Iterator[None]:
-    """Create or reopen a batch folder, lock it, and remove partial files of a killed batch.
-
-    Raises BatchError if ``out`` is a file, a folder that is not a batch folder, or in use.
-    """
-    if out.exists() and not out.is_dir():
-        raise BatchError(f"{out} is a file, not a batch folder: choose another --out")
-    if out.is_dir() and not (out / "batch.json").is_file():
-        found = {p.name for p in out.iterdir()} - {".lock"}  # a batch killed as it began
-        if found - {"runs"} or (found and any((out / "runs").iterdir())):
-            raise BatchError(f"{out} exists and is not a batch folder (no batch.json): "
-                             "choose another --out")
-    try:
-        (out / "runs").mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OSError(exc.errno, f"cannot create {out}: {exc.strerror}") from exc
-    with open(out / ".lock", "w", encoding="utf-8") as lock:
-        try:
-            import fcntl
-
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except ImportError:  # not POSIX: no lock
-            pass
-        except OSError:
-            raise BatchError(f"another carbonsim batch is writing {out}; wait for it to end "
-                             "or choose another --out") from None
-        for folder in (out, out / "runs", out / "dataset"):
-            for path in folder.glob(".*") if folder.is_dir() else ():
-                if _PARTIAL.match(path.name):
-                    shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink()
-        yield
-
-
-def _write_run_folder(folder: Path, files: Mapping[str, bytes]) -> None:
-    """Write a run's files (relative path -> bytes) atomically as ``folder``."""
-    from carbonsim.outputs.run_folder import atomic_folder
-
-    with atomic_folder(folder) as tmp:
-        for name, data in files.items():
-            target = (tmp / name).resolve()
-            if tmp.resolve() not in target.parents:
-                raise BatchError(f"a worker returned a file outside its run folder: {name!r}")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
-
-
 @dataclass(frozen=True)
 class _Tables:
     summary: pd.DataFrame
@@ -292,12 +220,12 @@ def run_batch(scenarios: Sequence, out: str | os.PathLike | None = None, *, repl
     folder = Path(out) if out is not None else default_batch_dir(specs, root)
     tables: dict[str, _Tables] = {}
     try:
-        with _batch_folder(folder):
+        with batch_folder(folder):
             info = {"carbonsim": _version(), "command": list(command) if command else None,
                     "sources": list(dict.fromkeys(s.source for s in specs)),
                     "replicates": int(replicates), "runs": len(specs),
                     "executor": f"dask {scheduler}" if scheduler else "local", "started_utc": _utc_now()}
-            _replace_bytes(folder / "batch.json", (json.dumps(info, indent=2) + "\n").encode())
+            replace_bytes(folder / "batch.json", (json.dumps(info, indent=2) + "\n").encode())
             failures: dict[str, str] = {}
             status: dict[str, str] = {}
             task_times: dict[str, float] = {}
@@ -324,7 +252,7 @@ def run_batch(scenarios: Sequence, out: str | os.PathLike | None = None, *, repl
                     if isinstance(outcome, str):
                         failures[spec.run_id] = outcome
                     else:
-                        _write_run_folder(folder / "runs" / spec.run_id, outcome.files)
+                        write_run_folder(folder / "runs" / spec.run_id, outcome.files)
                         tables[spec.run_id] = _read_tables(outcome.files)
                         status[spec.run_id] = "finished"
                         task_times[spec.run_id] = outcome.task_time_s
@@ -339,7 +267,7 @@ def run_batch(scenarios: Sequence, out: str | os.PathLike | None = None, *, repl
 
 
 def _version() -> str:
-    from carbonsim import __version__
+    from carbonsim._version import __version__
 
     return __version__
 

@@ -12,7 +12,7 @@ returning float64 tonnes for the masked emitters:
   for the cross-sectoral correction factor.
 
 To add a rule: ``register_rule("name", Params, ex_ante, final=..., expected=...,
-example={...})``; the contract test in tests/test_allocation.py then checks it with no new code.
+example={...})``; the contract test in tests/economy/test_allocation.py then checks it with no new code.
 
 Totals: with an absolute cap and ``correction: auto``, the correction factor
 cf = min(1, (cap - auctioned) / sum(expected)) scales every free allocation (EU style), so the
@@ -26,23 +26,24 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, Field
 
+from carbonsim.economy.population import Population
 from carbonsim.errors import RunError
-from carbonsim.economy.population import HIST_YEARS, Population
 from carbonsim.registry import Registry
 from carbonsim.scenario.emitters import EmitterSpec  # noqa: F401  (re-exported for plug-ins)
 from carbonsim.scenario.models import CapLinear, Scenario
-from carbonsim.scenario.types import (
-    MODEL_CONFIG,
-    Fraction,
-    Int,
-    NonEmptyStr,
-    Positive,
-    describe_field,
+from carbonsim.scenario.rules import (
+    HIST_YEARS,
+    RULE_PARAMS,
+    AuctionParams,
+    BenchmarkParams,
+    FixedParams,
+    GrandfatheringParams,
+    HistoricalIntensityParams,
+    RuleParams,
 )
 
 __all__ = [
@@ -60,6 +61,7 @@ __all__ = [
     "expected_final",
     "register_rule",
     "round_exact",
+    "unregister_rule",
     "true_up",
     "whole_tonnes",
     "output_based",
@@ -68,13 +70,6 @@ __all__ = [
 MAX_TONNES = 2.0**53  # whole tonnes are exact in float64 below this
 
 RuleFn = Callable[[Population, np.ndarray, int, Any], np.ndarray]
-
-
-class RuleParams(BaseModel):
-    """Parameters of an allocation rule; ``rule`` is its registry name."""
-
-    model_config = MODEL_CONFIG
-    rule: NonEmptyStr = describe_field(doc="Allocation rule (registry name).")
 
 
 @dataclass(frozen=True)
@@ -106,9 +101,18 @@ def register_rule(
 ) -> Rule:
     """Register an allocation rule; ``final``/``expected`` default to ``ex_ante`` (not output based).
 
-    ``example`` holds parameters the contract test uses (besides ``rule``). Raises ValueError if
-    the name is taken.
+    ``example`` holds parameters the contract test uses (besides ``rule``). The params model is
+    added to the scenario format's `RULE_PARAMS` unless it is already there under ``name``.
+    Raises ValueError if the name is taken, or if ``final`` is given (the rule is trued up) and
+    ``params.trued_up`` says otherwise.
     """
+    if (final is not None) != params.trued_up:
+        raise ValueError(f"rule {name!r}: params.trued_up must be {final is not None} "
+                         "(a rule with a final allocation is trued up at verification)")
+    if name in RULES:
+        raise ValueError(f"allocation rule {name!r} is already registered")
+    if name not in RULE_PARAMS or RULE_PARAMS.get(name) is not params:
+        RULE_PARAMS.register(name, params)
     rule = Rule(
         name=name, params=params, ex_ante=ex_ante, final=final or ex_ante,
         expected=expected or final or ex_ante, output_based=final is not None,
@@ -117,48 +121,13 @@ def register_rule(
     return RULES.register(name, rule)
 
 
+def unregister_rule(name: str) -> None:
+    """Remove a rule and its params model (plug-ins in tests)."""
+    RULES.unregister(name)
+    RULE_PARAMS.unregister(name)
+
+
 # --- the rules ------------------------------------------------------------------------------
-
-BaseYears = Annotated[Int, Field(ge=1, le=HIST_YEARS)]
-
-
-class FixedParams(RuleParams):
-    """`fixed`: each emitter's ``free_allocation`` (no parameters)."""
-
-
-class GrandfatheringParams(RuleParams):
-    """`grandfathering`: mean historical emissions over base years x (1 - decline)^(y+1)."""
-
-    base_years: BaseYears = describe_field(3, unit="years", doc="Historical years averaged (1..5).")
-    decline: Fraction = describe_field(0.0, unit="fraction/yr", doc="Annual decline factor.")
-
-
-class HistoricalIntensityParams(RuleParams):
-    """`historical_intensity`: historical intensity x output x (1 - decline)^(y+1), trued up."""
-
-    base_years: BaseYears = describe_field(3, unit="years", doc="Historical years used (1..5).")
-    decline: Fraction = describe_field(0.0, unit="fraction/yr", doc="Annual decline factor.")
-    ex_ante_share: Fraction = describe_field(
-        1.0, unit="fraction", doc="Share issued ex ante on expected output."
-    )
-
-
-class BenchmarkParams(RuleParams):
-    """`benchmark`: benchmark x correction x output x (1 - decline)^y, ex-ante share, trued up."""
-
-    benchmark: Positive = describe_field(unit="t/unit", doc="Sector benchmark.")
-    ex_ante_share: Fraction = describe_field(
-        1.0, unit="fraction", doc="Share issued ex ante on expected output."
-    )
-    correction: Positive = describe_field(
-        1.0, doc="Product of correction factors (load, heat, cooling ...)."
-    )
-    decline: Fraction = describe_field(0.0, unit="fraction/yr", doc="Annual decline factor.")
-
-
-class AuctionParams(RuleParams):
-    """`auction`: no free allocation; the sector buys everything."""
-
 
 def _fixed(pop: Population, mask: np.ndarray, y: int, p: FixedParams) -> np.ndarray:
     """Each emitter's given free_allocation (t)."""

@@ -23,10 +23,10 @@ import numpy as np
 from carbonsim.economy.mac import MacCurves
 from carbonsim.scenario.emitters import EmittersGenerate, EmitterSpec, MacLinear
 from carbonsim.scenario.models import Scenario
+from carbonsim.scenario.rules import HIST_YEARS
 
 __all__ = ["FIELDS", "HIST_YEARS", "FieldSpec", "Population", "build_population", "fields_table"]
 
-HIST_YEARS = 5
 
 
 class FieldSpec(NamedTuple):

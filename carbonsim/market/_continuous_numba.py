@@ -11,7 +11,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from .continuous import price_levels
+from ._levels import price_levels
 
 __all__ = ["match_arrays"]
 

@@ -14,6 +14,8 @@ from heapq import heappop, heappush
 
 import numpy as np
 
+from ._levels import price_levels
+
 from ._checks import (
     check_choice,
     check_nonnegative,
@@ -29,27 +31,6 @@ __all__ = ["match_continuous", "BACKEND", "BACKENDS"]
 BACKENDS = ("auto", "python", "numba")
 #: The backend that ``backend="auto"`` uses: "numba" when numba is installed, else "python".
 BACKEND = "numba" if importlib.util.find_spec("numba") is not None else "python"
-
-
-def price_levels(price: np.ndarray, limit: np.ndarray) -> tuple[np.ndarray, int]:
-    """Level id of each limit order's price (any id elsewhere) and the number of levels.
-
-    Offsets from the lowest price when the range is at most 4 × events (+65536), else ranks of
-    the distinct prices, so level tables stay O(events).
-    """
-    n = price.shape[0]
-    small = 4 * n + (1 << 16)
-    if n == 0 or not limit.any():
-        return np.zeros(n, np.int64), 1
-    lo, hi = int(price.min()), int(price.max())  # cancels' prices may widen this harmlessly
-    if hi - lo > small:
-        lp = price[limit]
-        lo, hi = int(lp.min()), int(lp.max())
-        if hi - lo > small:
-            ranks, inv = np.unique(np.where(limit, price, lo), return_inverse=True)
-            return inv.astype(np.int64), ranks.shape[0]
-        return np.where(limit, price - lo, 0), hi - lo + 1
-    return price - lo, hi - lo + 1
 
 
 def _validate(kind, side, price, qty, target):

@@ -149,7 +149,7 @@ def manifest(result, scenario_yaml: bytes, started: dt.datetime | None = None,
 
     ``started`` defaults to now minus the wall time.
     """
-    from carbonsim import __version__
+    from carbonsim._version import __version__
 
     wall = float(result.wall_time_s)
     started = started or (_utc_now() - dt.timedelta(seconds=round(wall)))

@@ -25,8 +25,6 @@ from carbonsim.scenario.loader import (
     load_scenario_text,
     scenario_dict,
     scenario_to_yaml,
-    validate_file,
-    validate_files,
 )
 from carbonsim.scenario.models import (
     AllocationConfig,
@@ -42,6 +40,7 @@ from carbonsim.scenario.models import (
     Scenario,
     Trigger,
 )
+from carbonsim.scenario.commands import validate_file, validate_files
 from carbonsim.scenario.schema import json_schema
 from carbonsim.scenario.sweep import SweepPoint, expand_sweep
 

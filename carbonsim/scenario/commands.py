@@ -7,13 +7,32 @@ no traceback is shown.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from typing import TextIO
 
-from carbonsim.scenario.loader import validate_file
+from carbonsim.scenario.errors import Problem, ScenarioError
+from carbonsim.scenario.loader import load_scenario
+from carbonsim.scenario.models import Scenario
+from carbonsim.scenario.sweep import expand_sweep
 from carbonsim.scenario.schema import json_schema
 
-__all__ = ["schema_command", "validate_command"]
+__all__ = ["schema_command", "validate_command", "validate_file", "validate_files"]
+
+
+def validate_file(path: str | os.PathLike) -> tuple[Scenario | None, list[Problem]]:
+    """(scenario, []) if the file and every point of its sweep are valid, else (None, problems)."""
+    try:
+        scenario = load_scenario(path)
+        expand_sweep(scenario)
+    except ScenarioError as exc:
+        return None, exc.problems
+    return scenario, []
+
+
+def validate_files(paths: list[str | os.PathLike]) -> list[Problem]:
+    """Every problem of every file (and of every sweep point); empty when all are valid."""
+    return [p for path in paths for p in validate_file(path)[1]]
 
 
 def validate_command(paths: list[str], out: TextIO | None = None, err: TextIO | None = None) -> int:

@@ -31,8 +31,6 @@ __all__ = [
     "load_scenario_text",
     "scenario_dict",
     "scenario_to_yaml",
-    "validate_file",
-    "validate_files",
 ]
 
 
@@ -112,23 +110,6 @@ def _inline_csv(data: dict, marks: dict, problems: list[Problem], file: str) -> 
         del marks[key]
     marks.update(row_marks)
     return False
-
-
-def validate_file(path: str | os.PathLike) -> tuple[Scenario | None, list[Problem]]:
-    """(scenario, []) if the file and every point of its sweep are valid, else (None, problems)."""
-    from carbonsim.scenario.sweep import expand_sweep
-
-    try:
-        scenario = load_scenario(path)
-        expand_sweep(scenario)
-    except ScenarioError as exc:
-        return None, exc.problems
-    return scenario, []
-
-
-def validate_files(paths: list[str | os.PathLike]) -> list[Problem]:
-    """Every problem of every file (and of every sweep point); empty when all are valid."""
-    return [p for path in paths for p in validate_file(path)[1]]
 
 
 def scenario_dict(scenario: Scenario) -> dict:

@@ -29,6 +29,7 @@ from pydantic_core import PydanticCustomError
 from carbonsim.registry import suggest
 from carbonsim.scenario.calendar import Calendar, YearEvents
 from carbonsim.scenario.emitters import Emitters, EmittersGenerate
+from carbonsim.scenario.rules import RULE_PARAMS, RuleParams
 from carbonsim.scenario.types import (
     MODEL_CONFIG,
     Fraction,
@@ -96,11 +97,6 @@ Cap = Annotated[
 
 def _rule_entry(value: Any, handler: Any, info: ValidationInfo) -> Any:
     """Validate ``{rule: name, ...params}`` with the params model of the registered rule."""
-    from carbonsim.economy.allocation import (  # late: allocation imports the scenario
-        RULES,
-        RuleParams,
-    )
-
     if isinstance(value, RuleParams):
         return value
     if not isinstance(value, dict):
@@ -110,17 +106,17 @@ def _rule_entry(value: Any, handler: Any, info: ValidationInfo) -> Any:
             "allocation", [{"type": "missing", "loc": ("rule",), "input": value}]
         )
     name = value["rule"]
-    if name not in RULES:
-        known = ", ".join(RULES.names())
+    if name not in RULE_PARAMS:
+        known = ", ".join(RULE_PARAMS.names())
         error = PydanticCustomError(
             "unknown_rule",
             "expected one of the allocation rules {known}{hint}",
-            {"known": known, "hint": _hint(name, RULES.names())},
+            {"known": known, "hint": _hint(name, RULE_PARAMS.names())},
         )
         raise ValidationError.from_exception_data(
             "allocation", [{"type": error, "loc": ("rule",), "input": name}]
         )
-    return RULES.get(name).params.model_validate(value)
+    return RULE_PARAMS.get(name).model_validate(value)
 
 
 def _hint(name: object, known: tuple[str, ...]) -> str:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import copy
 import json
-import sys
 from typing import Any
 
 from pydantic import BaseModel
@@ -42,21 +41,17 @@ from carbonsim.scenario.models import (
     Trigger,
 )
 
-__all__ = ["DOC_BEGIN", "DOC_END", "json_schema", "reference_tables"]
-
-DOC_BEGIN = "<!-- BEGIN GENERATED: python -m carbonsim.scenario.schema --docs -->"
-DOC_END = "<!-- END GENERATED -->"
-
+__all__ = ["json_schema", "reference_tables"]
 
 def json_schema() -> dict:
     """JSON Schema (draft 2020-12) of a scenario file, including every registered rule."""
-    from carbonsim.economy.allocation import RULES
+    from carbonsim.scenario.rules import RULE_PARAMS
 
     schema = copy.deepcopy(Scenario.model_json_schema())
     defs = schema.setdefault("$defs", {})
     refs = []
-    for name, rule in RULES.items():
-        sub = copy.deepcopy(rule.params.model_json_schema())
+    for name, params in RULE_PARAMS.items():
+        sub = copy.deepcopy(params.model_json_schema())
         defs.update(sub.pop("$defs", {}))
         sub["properties"]["rule"] = {"const": name, "description": "Allocation rule."}
         sub["required"] = ["rule"] + [r for r in sub.get("required", []) if r != "rule"]
@@ -169,15 +164,15 @@ def reference_tables() -> str:
 
 
 def _rule_tables() -> str:
-    from carbonsim.economy.allocation import RULES
+    from carbonsim.scenario.rules import RULE_PARAMS
 
     out = ["### Allocation rules\n", "Each sector's entry is `{rule: NAME, ...parameters}`.\n"]
-    for name, rule in RULES.items():
-        props = rule.params.model_json_schema().get("properties", {})
-        trued = " (trued up at verification)" if rule.output_based else ""
-        out.append(f"#### `{name}`{trued} (`{rule.params.__name__}`)\n")
-        out.append(f"{(rule.params.__doc__ or '').strip()}\n")
-        rows = [(k, f) for k, f in rule.params.model_fields.items() if k != "rule"]
+    for name, params in RULE_PARAMS.items():
+        props = params.model_json_schema().get("properties", {})
+        trued = " (trued up at verification)" if params.trued_up else ""
+        out.append(f"#### `{name}`{trued} (`{params.__name__}`)\n")
+        out.append(f"{(params.__doc__ or '').strip()}\n")
+        rows = [(k, f) for k, f in params.model_fields.items() if k != "rule"]
         if not rows:
             out.append("No parameters.\n")
             continue
@@ -189,27 +184,3 @@ def _rule_tables() -> str:
                        f"{_default_text(field)} | {field.description or ''} |")
         out.append("")
     return "\n".join(out)
-
-
-def generated_docs() -> str:
-    """The generated block of docs/scenario-format.md, markers included."""
-    from carbonsim.economy.population import fields_table
-
-    return (f"{DOC_BEGIN}\n\n## Reference\n\n{reference_tables()}\n"
-            f"## Population arrays (`carbonsim.economy.population.FIELDS`)\n\n{fields_table()}\n\n{DOC_END}")
-
-
-def update_docs(path: str) -> None:
-    """Rewrite the generated block of the Markdown file at ``path``."""
-    with open(path, encoding="utf-8") as fh:
-        text = fh.read()
-    start, end = text.index(DOC_BEGIN), text.index(DOC_END) + len(DOC_END)
-    with open(path, "w", encoding="utf-8") as fh:
-        fh.write(text[:start] + generated_docs() + text[end:])
-
-
-if __name__ == "__main__":  # pragma: no cover - a maintenance command
-    if len(sys.argv) == 3 and sys.argv[1] == "--docs":
-        update_docs(sys.argv[2])
-    else:
-        print(json.dumps(json_schema(), indent=2))

@@ -64,11 +64,11 @@ def _member_for_tag(members: list, tag: object) -> Any:
 
 
 def _rule_model(raw: object, path: Path) -> Any:
-    from carbonsim.economy.allocation import RULES
+    from carbonsim.scenario.rules import RULE_PARAMS
 
     node = raw_at(raw, path)
     name = node.get("rule") if isinstance(node, dict) else None
-    return RULES.get(name).params if name in RULES else _UNKNOWN
+    return RULE_PARAMS.get(name) if name in RULE_PARAMS else _UNKNOWN
 
 
 def raw_at(raw: object, path: Path) -> object:

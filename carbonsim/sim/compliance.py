@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Surrender", "settle", "capped_obligation"]
+__all__ = ["Surrender", "capped_obligation", "deadline", "settle"]
 
 
 @dataclass(frozen=True)
@@ -59,3 +59,25 @@ def settle(obligation_t: np.ndarray, eligible_t: np.ndarray, offsets_held_t: np.
     shortfall = obligation_t - offsets - allowances - borrowed
     penalty = shortfall * penalty_per_t + np.where(shortfall > 0, fixed_fine, 0.0)
     return Surrender(obligation_t, allowances, offsets, borrowed, shortfall, penalty)
+
+
+def deadline(sim, y: int) -> None:
+    """The compliance deadline of year ``y`` in a run: offsets, allowances, borrowing;
+    penalties and make-good; without banking, unused vintages lapse."""
+    comp = sim.sc.compliance
+    obligation = capped_obligation(sim.state.emitted_t[:, y], sim.state.free_allocation_t[:, y]
+                                   + sim.ledger.deducted_t[:, y], comp.shortfall_cap)
+    obligation = obligation + sim.owed_t[:, y]
+    nxt = sim.acc.holdings[:, y + 1] if y + 1 < sim.years else np.zeros(sim.n, np.int64)
+    result = settle(obligation, sim.acc.eligible(y), sim.acc.offsets, nxt,
+                    offset_limit=sim.offset_limit,
+                    borrowing=comp.borrowing, penalty_per_t=comp.penalty_per_t,
+                    fixed_fine=comp.fixed_fine)
+    sim.acc.surrender(result.allowances_t, result.offsets_t, y, result.borrowed_t)
+    sim.acc.pay(result.penalty, "penalties")
+    if comp.make_good:
+        sim.makegood_t += result.shortfall_t
+    if not comp.banking:
+        sim.acc.cancel_vintages_up_to(y)
+    sim.closed[y] = True
+    sim.ledger.record_compliance(y, result, sim.acc.eligible(y))

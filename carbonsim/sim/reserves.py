@@ -21,7 +21,7 @@ import numpy as np
 
 from carbonsim.market import PrimaryResult, allowance_auction
 
-__all__ = ["AuctionOutcome", "primary_auction", "MsrStep", "msr_step"]
+__all__ = ["AuctionOutcome", "MsrStep", "msr_step", "primary_auction", "reserve_operations"]
 
 
 @dataclass(frozen=True)
@@ -82,3 +82,20 @@ def msr_step(tnac_t: int, held_t: int, next_auction_t: int, *, upper_threshold_t
     if cancel_above_t is not None and after > cancel_above_t:
         cancelled = int(after - cancel_above_t)
     return MsrStep(intake, release, cancelled)
+
+
+def reserve_operations(sim, y: int) -> None:
+    """Annual MSR intake, release and cancellation in a run (changes next year's auctions)."""
+    msr = sim.reserves.msr if sim.reserves is not None else None
+    if msr is None:
+        return
+    open_obligation = sum(sim.state.emitted_t[:, k].sum() for k in range(y + 1) if not sim.closed[k])
+    tnac = int(sim.acc.holdings.sum() - open_obligation)
+    nxt = int(sim.auction_t[y + 1]) if y + 1 < sim.years else 0
+    step = msr_step(tnac, sim.acc.msr_t, nxt, upper_threshold_t=msr.upper_threshold_t,
+                    lower_threshold_t=msr.lower_threshold_t, intake_rate=msr.intake_rate,
+                    release_t=msr.release_t, cancel_above_t=msr.cancel_above_t)
+    if y + 1 < sim.years:
+        sim.auction_t[y + 1] += step.release_t - step.intake_t
+    sim.acc.msr_t += step.intake_t - step.release_t - step.cancelled_t
+    sim.ledger.record_msr(y, tnac, step, sim.acc.msr_t)

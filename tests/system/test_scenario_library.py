@@ -7,13 +7,13 @@ tonnages scaled by the reduced population's share of BAU. Every run is checked f
 and market invariants in ``check_invariants``.
 
 Golden summaries: runs of at most GOLDEN_LIMIT emitter-sessions (always unreduced) have their
-``summary`` table kept in tests/golden/<path>.csv and compared with rtol 1e-9. A change of the
+``summary`` table kept in tests/system/golden/<path>.csv and compared with rtol 1e-9. A change of the
 engine's results therefore fails here until the golden files are regenerated ON PURPOSE:
 
-    CARBONSIM_REGENERATE_GOLDEN=1 python3 -m pytest tests/test_scenario_library.py
+    CARBONSIM_REGENERATE_GOLDEN=1 python3 -m pytest tests/system/test_scenario_library.py
 
 which rewrites the files and reports each rewritten one as a skipped test; review the diff
-(git diff tests/golden) before committing. Without the variable a missing golden file fails.
+(git diff tests/system/golden) before committing. Without the variable a missing golden file fails.
 """
 
 from __future__ import annotations
@@ -31,9 +31,9 @@ import pytest
 import carbonsim
 from carbonsim.economy.population import build_population
 from carbonsim.scenario import load_scenario, scenario_dict
-from carbonsim.scenario.loader import load_scenario_dict, validate_file
+from carbonsim.scenario import load_scenario_dict, validate_file
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = ROOT / "scenarios"
 GOLDEN = Path(__file__).resolve().parent / "golden"
 FILES = sorted(SCENARIOS.rglob("*.yaml"))

@@ -1,15 +1,13 @@
 """Whole runs against analytic economics: Montgomery, Hotelling, penalties, slack caps."""
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 import carbonsim
 from carbonsim.scenario import load_scenario, scenario_dict
 from carbonsim.scenario.loader import load_scenario_dict
+from _economies import SCENARIOS, two_firms
 
-SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 
 
 def variant(name: str, **changes):
@@ -52,13 +50,6 @@ def test_any_split_of_free_allocation_gives_the_same_emissions():
         assert close(e["A"], 55.0, 0.02) and close(e["B"], 85.0, 0.02), (a_share, e.to_dict())
         price = r.summary["price_close"].iloc[0]
         assert close(price, 45.0, 0.02)
-
-
-def two_firms(free_a: int, free_b: int) -> list[dict]:
-    return [{"id": "A", "sector": "industry", "output": 100, "intensity": 1.0,
-             "mac": {"kind": "linear", "slope": 1.0}, "free_allocation": free_a},
-            {"id": "B", "sector": "industry", "output": 100, "intensity": 1.0,
-             "mac": {"kind": "linear", "slope": 3.0}, "free_allocation": free_b}]
 
 
 def test_a_penalty_below_the_equilibrium_price_caps_price_and_lowers_fulfillment():

@@ -17,7 +17,7 @@ from carbonsim.economy.population import (
 )
 from carbonsim.scenario import load_scenario, load_scenario_dict, scenario_dict
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 TEXTBOOK = load_scenario(ROOT / "scenarios" / "textbook-two-firms.yaml")
 GENERATED = load_scenario(ROOT / "scenarios" / "sectors-generated.yaml")
 

@@ -7,7 +7,7 @@ import pytest
 from carbonsim.scenario import ScenarioError, load_scenario, load_scenario_text
 from carbonsim.scenario.yamlio import deep_merge
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 TEXTBOOK = (ROOT / "scenarios" / "textbook-two-firms.yaml").read_text()
 
 

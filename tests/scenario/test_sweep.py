@@ -12,7 +12,7 @@ from carbonsim.scenario import (
     validate_files,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 GENERATED = (ROOT / "scenarios" / "sectors-generated.yaml").read_text()
 SWEEP = """
 sweep:

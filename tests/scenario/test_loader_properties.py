@@ -21,7 +21,7 @@ from carbonsim.scenario import (
 )
 from carbonsim.scenario.yamlio import ScenarioLoader, dump_yaml
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 TEXTS = [p.read_text() for p in sorted((ROOT / "scenarios").glob("*.yaml"))]
 SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -12,7 +12,7 @@ import pytest
 import carbonsim
 from carbonsim.scenario import load_scenario, scenario_dict
 from carbonsim.scenario.loader import load_scenario_dict
-from test_engine import SCENARIOS, two_firms
+from _economies import SCENARIOS, two_firms
 
 
 def textbook(**changes):

@@ -20,13 +20,13 @@ from _batch_cases import ROOT, write_cases
 import carbonsim
 from carbonsim.batch.plan import (
     BatchError,
-    _batch_folder,
     default_batch_dir,
     plan_batch,
     replicate_seeds,
     run_batch,
     run_id,
 )
+from carbonsim.batch.folder import batch_folder
 from carbonsim.cli import main
 from carbonsim.outputs.run_folder import TABLES
 from carbonsim.sim.results import SUMMARY_COLUMNS
@@ -125,7 +125,7 @@ def test_refuses_a_folder_that_is_not_a_batch_or_is_in_use(cases, tmp_path, caps
     began = tmp_path / "began"  # a batch killed before it wrote batch.json
     (began / "runs").mkdir(parents=True)
     (began / ".lock").write_text("")
-    with _batch_folder(began):
+    with batch_folder(began):
         pass
     import fcntl
 

@@ -11,7 +11,7 @@ from carbonsim.scenario import (
     scenario_dict,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 TEXTBOOK = (ROOT / "scenarios" / "textbook-two-firms.yaml").read_text()
 HEADER = "id,sector,output,intensity,growth,mac_kind,mac_slope,mac_cost_at_max,mac_max_share,free_allocation"
 

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from carbonsim.cli import main
 from carbonsim.scenario import ScenarioError, load_scenario_text
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 TEXTS = [p.read_text() for p in sorted((ROOT / "scenarios").glob("*.yaml"))]
 NASTY = ["\x00", "\x03", "\t", "\r", "\ufeff", ":", "- ", "{", "]", "&a", "*a", "!!python/object:os.system", "\\", "'", '"', "1e999", "-", "~", "é", "\n  "]
 

@@ -10,6 +10,7 @@ from hypothesis.extra.numpy import arrays
 
 from carbonsim.economy.allocation import (
     RULES,
+    unregister_rule,
     RuleParams,
     allocate,
     cap_path,
@@ -27,7 +28,7 @@ from carbonsim.scenario import (
     scenario_dict,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 TEXTBOOK = load_scenario(ROOT / "scenarios" / "textbook-two-firms.yaml")
 GENERATED = load_scenario(ROOT / "scenarios" / "sectors-generated.yaml")
 
@@ -261,7 +262,7 @@ def test_a_new_rule_is_usable_from_a_scenario_and_checked_by_name():
         with pytest.raises(ScenarioError, match="half_fixed"):
             scenario_with("halffixed", {}, None, inline=True)
     finally:
-        RULES.unregister("half_fixed")
+        unregister_rule("half_fixed")
 
 
 def test_absurd_allocation_is_a_run_error():

@@ -19,7 +19,7 @@ from carbonsim.scenario import (
 )
 from carbonsim.scenario.emitters import EmittersGenerate, MacLinear, MacSteps
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "scenarios").glob("*.yaml"))
 TEXTBOOK = (ROOT / "scenarios" / "textbook-two-firms.yaml").read_text()
 

@@ -11,7 +11,7 @@ from carbonsim.outputs.run_folder import default_out_dir, write_run
 from carbonsim.scenario import ScenarioError, load_scenario, load_scenario_text, scenario_dict
 from carbonsim.scenario.loader import load_scenario_dict
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_python_tags_are_rejected_and_never_run(tmp_path):

@@ -1,0 +1,92 @@
+"""The primary-auction step of a run: the pool offered over the year's auction dates, the
+emitters' bid schedules, reserve adjustments (CCR/ECR), delivery and payment."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from carbonsim.sim import traders
+from carbonsim.sim.reserves import AuctionOutcome, primary_auction
+from carbonsim.sim.schedules import Orders, allowance_value, schedule_orders
+from carbonsim.sim.session import discover
+from carbonsim.sim.traders import first_slice
+
+__all__ = ["auction"]
+
+
+def auction(sim, y: int) -> None:
+    """A primary auction in year ``y``: the pool is offered in equal parts over the year's
+    remaining auction dates, oldest vintage first; emitters bid their buy schedules."""
+    pool = sim.acc.pool[: y + 1]
+    remaining = sum(d >= sim.state.accrued_to for d in sim.schedule.auction_days(y))
+    supply = int(pool.sum() // max(remaining, 1))
+    if supply <= 0:
+        return
+    pos = traders.positions(sim, sim.state.accrued_to)
+    wtp, bank = traders.values(sim, pos.year)
+    need, f = pos.short + pos.current, pos.frac_left
+    curves = sim.state.curves[y]
+    value = allowance_value(curves, need, f, wtp, bank)
+    a, res, tick = sim.sc.auctions, sim.reserves, sim.tick
+    floor = res.price_floor if res is not None and res.price_floor is not None else 0.0
+    reserve = max(a.reserve_price * (1.0 + a.reserve_price_growth) ** y, floor)
+    finite = value[np.isfinite(value) & (value > reserve)]
+    top = float(finite.max()) if finite.size else reserve
+    start = sim.reference if sim.reference is not None else (reserve + top) / 2
+    half = max(abs(top - start), abs(start - reserve), tick)
+    reserve_tick = int(np.ceil(reserve / tick - 1e-9))
+    sellable = np.zeros(sim.n, np.int64)
+
+    def build(grid: np.ndarray) -> Orders:
+        return schedule_orders(curves, need, f, wtp, bank, sellable, grid, tick)
+
+    def clear(orders: Orders) -> AuctionOutcome:
+        return primary_auction(
+            orders.price, orders.qty, supply, reserve_tick, tie=a.tie,
+            ccr_trigger=int(res.ccr.trigger_price / tick) if res is not None and res.ccr else None,
+            ccr_left_t=sim.ccr_left,
+            ecr_trigger=int(res.ecr.trigger_price / tick) if res is not None and res.ecr else None,
+            ecr_left_t=sim.ecr_left)
+
+    def indicative(orders: Orders) -> tuple[int, int]:
+        r = clear(orders).result
+        return r.price, r.sold
+
+    if finite.size:
+        orders, _ = discover(build, indicative, start, half,
+                             2 * sim.sc.behaviour.bid_steps, tick, (reserve, np.inf))
+    else:  # nobody values an allowance above the reserve price: nothing sells
+        orders = Orders(*(np.zeros(0, t) for t in (np.int64, np.int8, np.int64, np.int64)))
+    out = clear(orders)
+    _book(sim, y, orders, out)
+
+
+def _book(sim, y: int, orders: Orders, out: AuctionOutcome) -> None:
+    """Deliver an auction's allowances from the pool (oldest vintage first), dispose of the
+    unsold and withheld volume, collect payment, record."""
+    a, tick = sim.sc.auctions, sim.tick
+    if out.ccr_released_t:
+        sim.acc.issue_to_pool(out.ccr_released_t, y)
+        sim.ccr_left -= out.ccr_released_t
+    sim.ecr_left -= out.ecr_withheld_t
+    r = out.result
+    bought = np.bincount(orders.owner, weights=r.filled, minlength=sim.n).astype(np.int64)
+    price = r.price * tick if r.sold > 0 else np.nan
+    left = bought
+    for v in range(y + 1):  # the oldest vintages in the pool go first
+        part = first_slice(left, int(sim.acc.pool[v]))
+        sim.acc.deliver_from_pool(part, v)
+        left = left - part
+    unsold = out.offered_t - int(r.sold)
+    dispose = out.ecr_withheld_t + (unsold if a.unsold in ("cancel", "reserve") else 0)
+    for v in range(y + 1):  # ECR withholding and unsold volume leave the pool
+        gone = min(dispose, int(sim.acc.pool[v]))
+        sim.acc.cancel_from_pool(gone, v)
+        dispose -= gone
+    if a.unsold == "reserve":
+        sim.acc.msr_t += unsold
+    if r.sold > 0:
+        sim.acc.pay(bought * price, "auctioneer")
+        sim.state.auction_bought_t[:, y] += bought
+        sim.state.spent[:, y] += bought * price
+    sim.ledger.record_auction(sim.state.accrued_to, y, out, price)

@@ -1,0 +1,123 @@
+"""A trading session of the run: positions to orders, the market mechanism, settlement.
+
+`session(sim, day)` is the calendar's trading step; `settle` books any set of fills (session,
+prior-year call auction) into the accounts, the state and the ledger.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from carbonsim.market import call_auction
+from carbonsim.sim import traders
+from carbonsim.sim.schedules import Orders, allowance_value, schedule_orders
+from carbonsim.sim.session import (SessionFills, control_prices, limit_band, no_trade_reference,
+                                   prior_year_orders, with_price_controls)
+from carbonsim.sim.traders import Position, first_slice
+
+__all__ = ["session", "settle"]
+
+
+def session(sim, day: int) -> None:
+    """Buy offsets, submit schedules, clear, settle, then re-plan abatement."""
+    pos = traders.positions(sim, day)
+    wtp, bank = traders.values(sim, pos.year)
+    if traders.buy_offsets(sim, pos, wtp, bank):
+        pos = traders.positions(sim, day)
+    if (pos.short > 0).any() and _prior_market(sim, pos, wtp, bank, day):
+        pos = traders.positions(sim, day)
+    current, f, c = pos.current, pos.frac_left, pos.year
+    active = traders.participants(sim, day)
+    curves = sim.state.curves[min(c, sim.years - 1)]
+    # An emitter still short in the prior year could only buy vintages it cannot use for
+    # it: it stays out of the main market until that year's deadline.
+    short = pos.short > 0
+    active = active & ~short
+    need = current
+    value = allowance_value(curves, need, f, wtp, bank)
+    b = sim.sc.behaviour
+    m = sim.sc.market
+    ref = sim.reference
+    band = limit_band(ref, m.daily_limit)
+    # Who does not take part this session submits nothing (no need, nothing to sell).
+    need = np.where(active, need, 0.0)
+    sellable = np.where(active, sim.acc.held() - pos.keep, 0)
+
+    controls = control_prices(sim.reserves)
+
+    def build(grid: np.ndarray) -> Orders:
+        # Emitters also quote at the floor and ceiling prices, where the regulator trades.
+        inside = controls[(controls >= grid[0]) & (controls <= grid[-1])]
+        grid = np.union1d(grid, inside) if inside.size else grid
+        return with_price_controls(sim.reserves, sim.tick, schedule_orders(
+            curves, need, f, wtp, bank, sellable, grid, sim.tick,
+            gap_fraction=b.gap_fraction, min_lot=m.min_lot, fee_per_t=m.fee_per_t))
+
+    idx = np.flatnonzero(active)
+    finite = value[idx][np.isfinite(value[idx])]
+    centre = ref if ref is not None else (float(np.median(finite)) if finite.size else 0.0)
+    spread = float(np.quantile(np.abs(finite - centre), 0.9)) if finite.size else 0.0
+    half = max(spread, 0.01 * centre, 2 * sim.tick * b.bid_steps)
+    fills = sim.mechanism(build, centre, half, b.bid_steps, sim.tick, band, sim.rng)
+    settle(sim, fills, pos, day)
+    sim.ledger.record_session(day, c, fills, int(active.sum()), band)
+    if fills.volume_t > 0:
+        sim.closes.append(fills.close)
+        sim.reference = fills.close
+    else:
+        sim.reference = no_trade_reference(fills.orders, ref, band, sim.tick)
+    if c < sim.years and day - sim.last_review >= (b.review_days or 0):
+        traders.replan(sim, day)
+
+
+def _prior_market(sim, pos: Position, wtp: np.ndarray, bank: np.ndarray,
+                  day: int) -> bool:
+    """A call auction in the vintages still eligible for the prior year, between emitters
+    short in it and holders of a surplus of them; True if anything traded."""
+    surplus = np.where(pos.short > 0, 0, sim.acc.eligible(pos.year - 1) - pos.keep)
+    if surplus.sum() <= 0:
+        return False
+    curves = sim.state.curves[min(pos.year, sim.years - 1)]
+    value = allowance_value(curves, pos.current, pos.frac_left, wtp, bank)
+    if not sim.sc.compliance.banking:
+        value = np.zeros(sim.n)  # unused old vintages lapse at the deadline
+    orders = prior_year_orders(pos.short, surplus, wtp, value, sim.tick)
+    result = call_auction(orders.side, orders.price, orders.qty)
+    if result.volume == 0:
+        return False
+    price = result.price * sim.tick
+    fills = SessionFills(orders, result.filled, price, price, int(result.volume),
+                         int((result.filled > 0).sum()), result.filled * price)
+    settle(sim, fills, pos, day)
+    return True
+
+
+def settle(sim, fills: SessionFills, pos: Position, day: int) -> None:
+    """Book ``fills``: deliveries (regulator legs through the pool), cash, fees, the ledger."""
+    c = pos.year
+    o = fills.orders
+    em = o.owner >= 0
+    buy, sell = em & (o.side > 0), em & (o.side < 0)
+    n = sim.n
+    bought = np.bincount(o.owner[buy], weights=fills.filled[buy], minlength=n).astype(np.int64)
+    sold = np.bincount(o.owner[sell], weights=fills.filled[sell], minlength=n).astype(np.int64)
+    paid = np.bincount(o.owner[buy], weights=fills.buyer_value[buy], minlength=n)
+    got = np.bincount(o.owner[sell], weights=fills.buyer_value[sell], minlength=n)
+    reg_sold = int(fills.filled[~em & (o.side < 0)].sum())
+    reg_bought = int(fills.filled[~em & (o.side > 0)].sum())
+    vintage = min(c, sim.years - 1)
+    from_pool = first_slice(bought, reg_sold)
+    to_reg = first_slice(sold, reg_bought)
+    if reg_sold:
+        sim.acc.issue_to_pool(reg_sold, vintage)
+        sim.acc.deliver_from_pool(from_pool, vintage)
+    if reg_bought:
+        sim.acc.retire(to_reg)
+    # Prior-year shortages are served first, with the oldest (eligible) vintages.
+    sim.acc.deliver(bought - from_pool, sold - to_reg, keep=pos.keep, first=pos.short > 0)
+    fee = sim.sc.market.fee_per_t
+    sim.acc.move_cash(got - paid, "reserve")  # net of regulator trades; emitters' legs cancel
+    if fee:
+        sim.acc.pay(fee * (bought + sold), "fees")
+    sim.state.record_trades(c, bought, sold, paid, got)
+    sim.ledger.record_trades(day, c, o.owner, o.side, fills.filled, fills.buyer_value)
