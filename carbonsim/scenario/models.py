@@ -232,6 +232,11 @@ class Behaviour(BaseModel):
     review_days: Annotated[Int, Field(ge=1)] | None = describe_field(
         None, unit="days", doc="Days between abatement reviews (null: every session)."
     )
+    bank_capacity: NonNegative | None = describe_field(
+        None, unit="fraction of annual emissions",
+        doc="Allowances an emitter is willing to hold beyond its needs, as a share of its "
+            "annual emissions (null: unlimited).",
+    )
 
 
 class Trigger(BaseModel):

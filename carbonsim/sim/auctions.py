@@ -1,13 +1,16 @@
 """The primary-auction step of a run: the pool offered over the year's auction dates, the
-emitters' bid schedules, reserve adjustments (CCR/ECR), delivery and payment."""
+emitters' bid schedules (the same truthful schedules as in sessions, after offsets are bought,
+plus bids to bank), reserve tranches (CCR/ECR) cleared on the exact bid curve, delivery and
+payment."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from carbonsim.sim import traders
+from carbonsim.sim.offsets import buy_offsets
 from carbonsim.sim.reserves import AuctionOutcome, primary_auction
-from carbonsim.sim.schedules import Orders, allowance_value, schedule_orders
+from carbonsim.sim.schedules import Orders, allowance_value, schedule_orders, with_prices
 from carbonsim.sim.session import discover
 from carbonsim.sim.traders import first_slice
 
@@ -22,15 +25,21 @@ def auction(sim, y: int) -> None:
     supply = int(pool.sum() // max(remaining, 1))
     if supply <= 0:
         return
-    pos = traders.positions(sim, sim.state.accrued_to)
-    wtp, bank = traders.values(sim, pos.year)
+    day = sim.state.accrued_to
+    pos = traders.positions(sim, day, offered_now_t=supply)
+    val = traders.values(sim, pos.year, day, auction=True)
+    if buy_offsets(sim, pos, val):
+        pos = traders.positions(sim, day, offered_now_t=supply)
     need, f = pos.short + pos.current, pos.frac_left
     curves = sim.state.curves[y]
-    value = allowance_value(curves, need, f, wtp, bank)
+    value = allowance_value(curves, need, f, val.buy_cap, val.bank)
     a, res, tick = sim.sc.auctions, sim.reserves, sim.tick
     floor = res.price_floor if res is not None and res.price_floor is not None else 0.0
     reserve = max(a.reserve_price * (1.0 + a.reserve_price_growth) ** y, floor)
+    banking = traders.bank_orders(sim, pos, val, np.ones(sim.n, dtype=bool), supply + sim.ccr_left)
     finite = value[np.isfinite(value) & (value > reserve)]
+    if banking.qty.size and banking.price[0] * tick >= reserve:
+        finite = np.append(finite, banking.price[0] * tick)
     top = float(finite.max()) if finite.size else reserve
     start = sim.reference if sim.reference is not None else (reserve + top) / 2
     half = max(abs(top - start), abs(start - reserve), tick)
@@ -38,14 +47,16 @@ def auction(sim, y: int) -> None:
     sellable = np.zeros(sim.n, np.int64)
 
     def build(grid: np.ndarray) -> Orders:
-        return schedule_orders(curves, need, f, wtp, bank, sellable, grid, tick)
+        grid = with_prices(grid, [val.buy_cap[0], val.bank[0]])
+        orders = schedule_orders(curves, need, f, val.buy_cap, val.bank, sellable, grid, tick)
+        return Orders.concat([orders, banking]) if banking.qty.size else orders
 
     def clear(orders: Orders) -> AuctionOutcome:
         return primary_auction(
             orders.price, orders.qty, supply, reserve_tick, tie=a.tie,
-            ccr_trigger=int(res.ccr.trigger_price / tick) if res is not None and res.ccr else None,
+            ccr_trigger=round(res.ccr.trigger_price / tick) if res is not None and res.ccr else None,
             ccr_left_t=sim.ccr_left,
-            ecr_trigger=int(res.ecr.trigger_price / tick) if res is not None and res.ecr else None,
+            ecr_trigger=round(res.ecr.trigger_price / tick) if res is not None and res.ecr else None,
             ecr_left_t=sim.ecr_left)
 
     def indicative(orders: Orders) -> tuple[int, int]:
@@ -86,6 +97,7 @@ def _book(sim, y: int, orders: Orders, out: AuctionOutcome) -> None:
     if a.unsold == "reserve":
         sim.acc.msr_t += unsold
     if r.sold > 0:
+        sim.closes.append(price)  # a market price too (hotelling expectations look at them)
         sim.acc.pay(bought * price, "auctioneer")
         sim.state.auction_bought_t[:, y] += bought
         sim.state.spent[:, y] += bought * price

@@ -1,12 +1,18 @@
-"""Expectation models: what a banked allowance is worth to an emitter today (currency/t).
+"""Expectation models: the price an emitter expects for the current compliance year and each
+later one (currency/t), from which the run derives the one price per vintage (MODEL.md section 5).
 
-Each model registers by name (the scenario's ``behaviour.expectations``) and is a function of a
-``BankingView``; it is only asked when banking is allowed and a later compliance year exists.
-- ``myopic``: banking has no value.
-- ``hotelling``: the expected price grows at the discount rate, so a banked allowance is worth
-  today's price: the mean of the recent session prices.
-- ``perfect_foresight``: next year's price on the least-cost intertemporal path, discounted
-  one year (MODEL.md section 8).
+Each model registers by name (the scenario's ``behaviour.expectations``) and maps a `PriceView`
+to a path: element k is the price expected for compliance year ``view.year + k`` (NaN where the
+model expects nothing). Two numbers follow from a path (`later_price`, `bank_value`):
+- the price expected later in the current year: nobody pays more for an allowance now;
+- next year's price discounted one year: nobody sells below it, and below it emitters bank.
+Models:
+- ``myopic``: no price expected at all (a friction, not a forecast: emitters buy what they need
+  now and banking has no value).
+- ``hotelling``: adaptive; the mean of the recent session prices, growing at the discount rate
+  (nothing is expected before the first trade).
+- ``perfect_foresight``: the least-cost intertemporal path of the whole scenario, every rule of
+  MODEL.md section 8 in it, solved once.
 """
 
 from __future__ import annotations
@@ -17,33 +23,47 @@ import numpy as np
 
 from carbonsim.registry import Registry
 
-__all__ = ["BankingView", "EXPECTATIONS"]
+__all__ = ["EXPECTATIONS", "PriceView", "bank_value", "later_price"]
 
 #: Sessions averaged by the hotelling model.
 HOTELLING_WINDOW = 20
 
 
 @dataclass(frozen=True)
-class BankingView:
+class PriceView:
     """What an expectation model may look at: recent closes and the least-cost path."""
 
-    year: int
+    year: int  # current compliance year (index); the path starts there
     recent_closes: np.ndarray
     least_cost_price: np.ndarray  # (Y,) currency/t
     discount_rate: float
 
 
-def _myopic(view: BankingView) -> float:
-    return 0.0
+def _myopic(view: PriceView) -> np.ndarray:
+    return np.full(max(view.least_cost_price.shape[0] - view.year, 0), np.nan)
 
 
-def _hotelling(view: BankingView) -> float:
+def _hotelling(view: PriceView) -> np.ndarray:
+    k = np.arange(max(view.least_cost_price.shape[0] - view.year, 0))
     closes = view.recent_closes[-HOTELLING_WINDOW:]
-    return float(closes.mean()) if closes.size else 0.0
+    now = float(closes.mean()) if closes.size else np.nan
+    return now * (1.0 + view.discount_rate) ** k
 
 
-def _perfect_foresight(view: BankingView) -> float:
-    return float(view.least_cost_price[view.year + 1] / (1.0 + view.discount_rate))
+def _perfect_foresight(view: PriceView) -> np.ndarray:
+    return np.asarray(view.least_cost_price[view.year:], dtype=np.float64)
+
+
+def later_price(path: np.ndarray) -> float:
+    """The price expected later in the current year (currency/t; inf when none is expected)."""
+    return float(path[0]) if path.size and np.isfinite(path[0]) else np.inf
+
+
+def bank_value(path: np.ndarray, discount_rate: float) -> float:
+    """What a banked allowance is worth today: next year's expected price discounted (0 if none)."""
+    if path.size < 2 or not np.isfinite(path[1]):
+        return 0.0
+    return float(path[1] / (1.0 + discount_rate))
 
 
 EXPECTATIONS: Registry = Registry("expectation model")

@@ -38,22 +38,46 @@ def primary_auction(bid_price: np.ndarray, bid_qty: np.ndarray, supply_t: int,
                     reserve_price: int, *, tie: str = "time",
                     ccr_trigger: int | None = None, ccr_left_t: int = 0,
                     ecr_trigger: int | None = None, ecr_left_t: int = 0) -> AuctionOutcome:
-    """Clear a primary auction (prices in ticks), releasing CCR or withholding ECR volume.
+    """Clear a primary auction (prices in ticks) once, on the exact bid curve, with the reserve
+    tranches as steps of its supply curve (MODEL.md section 7).
 
-    The auction is first cleared with ``supply_t``; if it clears at or above the CCR trigger the
-    CCR volume left is added and it is cleared again; if it clears below the ECR trigger (or
-    does not clear), the ECR volume left is withheld, never below zero supply.
+    The CCR volume left is supply offered only at or above its trigger: released in full when
+    the bids at or above the trigger take it all, else only what they take, the price then
+    pinned at the trigger. The ECR volume left is withheld only below its trigger: as much as
+    keeps the price at the trigger (all bids at or above it filled), or all of it, the rest
+    then clearing below the trigger. Bids below the reserve price never count.
     """
-    result = allowance_auction(bid_price, bid_qty, supply_t, reserve_price, tie=tie)
-    released = withheld = 0
-    if ccr_trigger is not None and ccr_left_t > 0 and result.sold > 0 and result.price >= ccr_trigger:
-        released = ccr_left_t
-    elif ecr_trigger is not None and ecr_left_t > 0 and (result.sold == 0 or result.price < ecr_trigger):
+    price = np.asarray(bid_price, dtype=np.int64)
+    qty = np.asarray(bid_qty, dtype=np.int64)
+    base = allowance_auction(price, qty, supply_t, reserve_price, tie=tie)
+
+    def bid_at(trigger: int) -> int:  # valid bid quantity at or above ``trigger``
+        return int(qty[price >= max(trigger, reserve_price)].sum())
+
+    def pinned(offered: int, trigger: int, released: int, withheld: int) -> AuctionOutcome:
+        filled = np.where(price >= max(trigger, reserve_price), qty, 0)
+        valid = int(qty[price >= reserve_price].sum())
+        cover = valid / offered if offered > 0 else (float("inf") if valid else 0.0)
+        sold = int(filled.sum())
+        result = PrimaryResult(trigger if sold > 0 else -1, sold, offered - sold, cover, filled)
+        return AuctionOutcome(result, offered, released, withheld)
+
+    if (ccr_trigger is not None and ccr_left_t > 0 and base.sold == supply_t > 0
+            and base.price >= ccr_trigger):
+        wanted = bid_at(ccr_trigger) - supply_t  # >= 0: the base supply sells at or above it
+        if wanted >= ccr_left_t:
+            full = allowance_auction(price, qty, supply_t + ccr_left_t, reserve_price, tie=tie)
+            return AuctionOutcome(full, supply_t + ccr_left_t, ccr_left_t, 0)
+        return pinned(supply_t + wanted, ccr_trigger, wanted, 0)
+    if (ecr_trigger is not None and ecr_left_t > 0 and supply_t > 0
+            and (base.sold == 0 or base.price < ecr_trigger)):
+        held = supply_t - bid_at(ecr_trigger)  # > 0: the base supply does not sell at the trigger
+        if held <= ecr_left_t:
+            return pinned(supply_t - held, ecr_trigger, 0, held)
         withheld = min(ecr_left_t, supply_t)
-    if released or withheld:
-        offered = supply_t + released - withheld
-        result = allowance_auction(bid_price, bid_qty, offered, reserve_price, tie=tie)
-    return AuctionOutcome(result, supply_t + released - withheld, released, withheld)
+        rest = allowance_auction(price, qty, supply_t - withheld, reserve_price, tie=tie)
+        return AuctionOutcome(rest, supply_t - withheld, 0, withheld)
+    return AuctionOutcome(base, supply_t, 0, 0)
 
 
 @dataclass(frozen=True)

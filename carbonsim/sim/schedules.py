@@ -24,6 +24,7 @@ __all__ = [
     "price_grid",
     "Orders",
     "schedule_orders",
+    "with_prices",
 ]
 
 
@@ -52,6 +53,18 @@ def plan_rate(curves: MacCurves, need_t: np.ndarray, frac_left: float,
     lower, upper = abatement_at(curves, np.column_stack([np.nextafter(value, -np.inf), value])).T
     wanted = need_t / frac_left if frac_left > 0 else np.zeros_like(need_t)
     return np.clip(wanted, lower, upper)
+
+
+def with_prices(grid: np.ndarray, prices) -> np.ndarray:
+    """``grid`` (sorted, currency/t) with the given prices added where they fall inside it.
+
+    Schedules sample values at the grid's prices; a price where many values sit (the cap at an
+    expected price, a banked allowance's worth, a floor or a ceiling) must be one of them, or
+    the tonnes valued there are bid at the grid price below it.
+    """
+    prices = np.asarray(prices, dtype=np.float64)
+    inside = prices[np.isfinite(prices) & (prices >= grid[0]) & (prices <= grid[-1])]
+    return np.union1d(grid, inside) if inside.size else grid
 
 
 def price_grid(ref: float, half_width: float, steps: int) -> np.ndarray:

@@ -1,20 +1,27 @@
 """The emitters' decisions as array functions of a run's state: positions, allowance values,
 abatement plans and offset buying (MODEL.md section 5; docs/architecture.md explains the choices).
 
-Every function takes the run (`carbonsim.sim.engine.Simulation`) and returns or applies (N,)
-arrays; none schedules anything.
+Every function takes the run (``sim``, a `carbonsim.sim.engine.Simulation`) and returns or
+applies (N,) arrays; none schedules anything.
+
+One price per vintage: an emitter counts the supply it can still count on this year (its share
+of the primary auctions still scheduled, the room to borrow when borrowing pays), pays no more
+now than the price it expects later in the year while auctions are still to come, sells no
+allowance below what a banked one is worth, and below that worth buys to bank.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 import numpy as np
 
-from carbonsim.sim.expectations import BankingView
-from carbonsim.sim.schedules import allowance_value, plan_rate
+from carbonsim.economy.mac import abatement_at
+from carbonsim.sim.expectations import PriceView, bank_value, later_price
+from carbonsim.sim.schedules import Orders, allowance_value, plan_rate
 
-__all__ = ["Position", "bau_rate", "buy_offsets", "first_slice", "forecasts", "participants",
-           "positions", "replan", "values"]
+__all__ = ["Position", "Values", "bank_orders", "bau_rate", "first_slice", "forecasts",
+           "participants", "positions", "replan", "values"]
 
 
 @dataclass(frozen=True)
@@ -22,9 +29,11 @@ class Position:
     """Emitters' positions at a moment, (N,) arrays in t.
 
     short: shortage in the prior compliance year (must be bought, no abatement can help);
-    current: what is still to abate over the rest of the current year (negative: surplus);
+    current: what is still to abate over the rest of the current year (negative: surplus),
+    after the supply the emitter counts on (free allocation, auction share, borrowing room);
     frac_left: fraction of the current year left (0 after the last simulated year);
-    year: calendar-year index; keep: old-vintage allowances reserved for the prior year.
+    year: calendar-year index; keep: old-vintage allowances reserved for the prior year;
+    expected_t: expected emissions of the current year (its obligation).
     """
 
     short: np.ndarray
@@ -32,6 +41,22 @@ class Position:
     frac_left: float
     year: int
     keep: np.ndarray
+    expected_t: np.ndarray
+
+
+@dataclass(frozen=True)
+class Values:
+    """What allowances are worth to the emitters now, currency/t, (N,) arrays.
+
+    wtp: the most non-compliance costs (penalty, make-good, the ceiling): what a short emitter
+    pays once nothing else is to come; buy_cap: the most it pays for the current year now
+    (wtp, or the price expected later in the year while auctions are still to come);
+    bank: a banked allowance's worth (nobody sells below it; below it emitters buy to bank).
+    """
+
+    wtp: np.ndarray
+    buy_cap: np.ndarray
+    bank: np.ndarray
 
 
 def first_slice(qty: np.ndarray, total: int) -> np.ndarray:
@@ -49,12 +74,27 @@ def forecasts(scenario, population, rng: np.random.Generator) -> np.ndarray:
     return population.expected_output * population.intensity * (1.0 + noise)
 
 
-def positions(sim, day: int) -> Position:
+def auctions_to_come(sim, day: int, offered_now_t: int = 0) -> int:
+    """Allowances the primary auctions after ``day`` will still offer this year (t).
+
+    The pool of vintages usable this year less what the auction of the day offers; nothing
+    once the year's last auction is past (unsold volume then waits for next year's).
+    """
+    c = sim.state.year_of(day)
+    if c >= sim.years or not any(d > day for d in sim.schedule.auction_days(c)):
+        return 0
+    return max(int(sim.acc.pool[: c + 1].sum()) - offered_now_t, 0)
+
+
+def positions(sim, day: int, offered_now_t: int = 0) -> Position:
     """Each emitter's position on ``day`` (see Position).
 
     The earliest open compliance year whose emissions are final (``prior``) is a separate
     position: an emitter short in it must buy eligible vintages and can no longer abate;
-    what it holds beyond that year's obligation counts for the current year.
+    what it holds beyond that year's obligation counts for the current year. For the current
+    year the emitter counts its share of the auctions still to come (``offered_now_t`` is what
+    an auction of the day offers, bid for now), pro rata to the gaps, and the room to borrow
+    from next year's allocation when borrowing pays.
     """
     st, acc = sim.state, sim.acc
     c = st.year_of(day)
@@ -76,9 +116,49 @@ def positions(sim, day: int) -> Position:
         emissions = st.emitted_t[:, c] + f * (bau_rate(sim, c, f) - st.plan_rate)
         usable = np.minimum(offsets, np.floor(limit * np.maximum(emissions, 0.0)))
         current = emissions + f * st.plan_rate + sim.makegood_t - held - usable
+        current = current - _counted_supply(sim, day, c, current, emissions, offered_now_t)
     else:
-        current, f = -held, 0.0
-    return Position(short, current, f, c, np.asarray(keep, dtype=np.int64))
+        current, f, emissions = -held, 0.0, np.zeros(sim.n)
+    return Position(short, current, f, c, np.asarray(keep, dtype=np.int64), emissions)
+
+
+def _counted_supply(sim, day: int, c: int, gap: np.ndarray, emissions: np.ndarray,
+                    offered_now_t: int) -> np.ndarray:
+    """Supply still to come that each emitter counts on for year ``c`` (t, (N,)): its share of
+    the auctions to come and the borrowing room.
+
+    Shares are pro rata to what each would buy at the price it expects (the expected price
+    later in the year, else the last market price; before any price, its gap), never beyond
+    that: so an emitter plans to abate as far as that price makes worth it and to buy the
+    rest, as in the one-auction market (pro rata to gaps, those short of cheap abatement
+    would plan to abate at costs far above the price).
+    """
+    counted = np.zeros(sim.n)
+    future = auctions_to_come(sim, day, offered_now_t)
+    if future > 0:
+        anchor = later_price(price_path(sim, c))
+        if not np.isfinite(anchor):
+            anchor = sim.closes[-1] if sim.closes else 0.0
+        f = sim.state.fraction_left(day)
+        wants = np.maximum(gap - f * abatement_at(sim.state.curves[c], anchor), 0.0)
+        total = float(wants.sum())
+        if total <= 0:  # nobody would buy at that price: fall back to the gaps
+            wants = np.maximum(gap, 0.0)
+            total = float(wants.sum())
+        if total > 0:
+            counted += wants * min(1.0, future / total)
+    borrowing = sim.sc.compliance.borrowing
+    if borrowing > 0 and c + 1 < sim.years and _borrowing_pays(sim, c):
+        counted += np.floor(borrowing * np.maximum(emissions, 0.0))
+    return counted
+
+
+def _borrowing_pays(sim, c: int) -> bool:
+    """Borrowing from next year pays when this year's expected price exceeds next year's
+    discounted (the expected path is the one of the run's expectation model)."""
+    path = price_path(sim, c)
+    later = later_price(path)
+    return np.isfinite(later) and later > bank_value(path, sim.sc.behaviour.discount_rate) * (1 + 1e-9)
 
 
 def bau_rate(sim, c: int, f: float) -> np.ndarray:
@@ -97,23 +177,55 @@ def bau_rate(sim, c: int, f: float) -> np.ndarray:
     return w * sim.forecast_t[:, c] + (1.0 - w) * observed
 
 
-def values(sim, c: int) -> tuple[np.ndarray, np.ndarray]:
-    """Willingness to pay (non-compliance cost) and banking value, currency/t, (N,)."""
+def price_path(sim, c: int) -> np.ndarray:
+    """The expected price of year ``c`` and each later simulated year (currency/t; NaN: none)."""
+    view = PriceView(min(c, sim.years - 1), np.asarray(sim.closes), sim.lc.price,
+                     sim.sc.behaviour.discount_rate)
+    return sim.expect(view)
+
+
+def values(sim, c: int, day: int, *, auction: bool = False) -> Values:
+    """What allowances are worth to the emitters on ``day`` in year ``c`` (see Values); in a
+    primary ``auction`` nobody pays more than the price expected later in the year, in a
+    session only while auctions are still to come (after the last one the secondary market
+    is the only venue left)."""
     comp = sim.sc.compliance
     # With make-good the missing allowance is still owed next year, at the price the
     # least-cost path expects then (a fixed anchor: the last close would ratchet upward).
     make_good = sim.lc.price[min(c + 1, sim.years - 1)] if comp.make_good else 0.0
     wtp = comp.penalty_per_t + make_good
-    bank = 0.0
-    if comp.banking and c + 1 < sim.years:
-        bank = sim.expect(BankingView(c, np.asarray(sim.closes), sim.lc.price,
-                                      sim.sc.behaviour.discount_rate))
+    path = price_path(sim, c)
+    bank = bank_value(path, sim.sc.behaviour.discount_rate) if comp.banking and c + 1 < sim.years else 0.0
     res = sim.reserves
     if res is not None and res.price_ceiling is not None:
         wtp = min(wtp, res.price_ceiling)  # the regulator sells any amount at the ceiling
     if res is not None and res.price_floor is not None:
         bank = max(bank, res.price_floor)  # and buys any amount at the floor
-    return np.full(sim.n, wtp), np.full(sim.n, min(bank, wtp))
+    cap = wtp
+    if c < sim.years and (auction or any(d > day for d in sim.schedule.auction_days(c))):
+        cap = min(wtp, max(later_price(path), bank))  # nobody pays more now than later
+    bank = min(bank, cap)
+    return Values(np.full(sim.n, wtp), np.full(sim.n, cap), np.full(sim.n, bank))
+
+
+def bank_orders(sim, pos: Position, val: Values, active: np.ndarray, budget_t: int) -> Orders:
+    """Bids to bank: one tick below a banked allowance's worth, for what each emitter is
+    willing to hold beyond its needs (``behaviour.bank_capacity`` × its expected emissions,
+    unlimited by default, then ``budget_t``: all that could be bought), less its surplus."""
+    bank = float(val.bank[0]) if val.bank.size else 0.0
+    price = int(np.floor(bank / sim.tick + 1e-9)) - 1
+    empty = Orders(*(np.zeros(0, t) for t in (np.int64, np.int8, np.int64, np.int64)))
+    if bank <= 0 or price <= 0 or budget_t <= 0 or pos.year + 1 >= sim.years:
+        return empty
+    capacity = sim.sc.behaviour.bank_capacity
+    if capacity is None:
+        room = np.full(sim.n, float(budget_t))
+    else:
+        room = capacity * np.maximum(pos.expected_t, 0.0) - np.maximum(-pos.current, 0.0)
+    qty = np.where(active & (pos.short <= 0), np.floor(np.minimum(room, budget_t)), 0).astype(np.int64)
+    who = np.flatnonzero(qty > 0)
+    return Orders(who.astype(np.int64), np.ones(who.size, np.int8), np.full(who.size, price, np.int64),
+                  qty[who])
 
 
 def participants(sim, day: int) -> np.ndarray:
@@ -129,39 +241,12 @@ def participants(sim, day: int) -> np.ndarray:
 def replan(sim, day: int) -> None:
     """Set every emitter's abatement rate for the rest of the year from its value."""
     pos = positions(sim, day)
-    wtp, bank = values(sim, pos.year)
+    val = values(sim, pos.year, day)
     curves = sim.state.curves[pos.year]
-    value = allowance_value(curves, pos.current, pos.frac_left, wtp, bank)
+    value = allowance_value(curves, pos.current, pos.frac_left, val.buy_cap, val.bank)
     if sim.reference is not None:
         # A price taker abates until its MAC meets the market price: one valuing an
         # allowance below the price abates more and expects to sell the difference.
-        value = np.maximum(value, min(sim.reference, float(wtp[0])))
+        value = np.maximum(value, min(sim.reference, float(val.buy_cap[0])))
     sim.state.plan_rate = plan_rate(curves, pos.current, pos.frac_left, value)
     sim.last_review = day
-
-
-def buy_offsets(sim, pos: Position, wtp: np.ndarray, bank: np.ndarray) -> bool:
-    """Buy offsets at their fixed price where an allowance is worth more, within the limit
-    (a share of the expected obligation) and the year's offset supply; True if any."""
-    offsets = sim.sc.compliance.offsets
-    if offsets is None or offsets.limit <= 0:
-        return False
-    y = min(pos.year, sim.years - 1)
-    st, f = sim.state, pos.frac_left
-    expected = st.emitted_t[:, y] + f * (bau_rate(sim, y, f) - st.plan_rate)  # obligation
-    room = np.floor(offsets.limit * np.maximum(expected, 0.0)) - sim.acc.offsets
-    need = pos.short + np.maximum(pos.current, 0.0)
-    want = np.minimum(room, np.ceil(need))
-    if not (want >= 1).any():  # the usual case once the limits are reached
-        return False
-    value = allowance_value(sim.state.curves[y], pos.current, pos.frac_left, wtp, bank)
-    value = np.where(pos.short > 0, wtp, value)
-    want = np.where(value > offsets.price, np.maximum(want, 0.0), 0.0).astype(np.int64)
-    if offsets.supply_t is not None:
-        left = max(int(offsets.supply_t) - sim.ledger.offsets_bought_in(y), 0)
-        want = first_slice(want, left)
-    if not want.any():
-        return False
-    sim.acc.buy_offsets(want, offsets.price)
-    sim.ledger.offsets_bought_t[:, y] += want
-    return True

@@ -10,10 +10,11 @@ import numpy as np
 
 from carbonsim.market import call_auction
 from carbonsim.sim import traders
-from carbonsim.sim.schedules import Orders, allowance_value, schedule_orders
+from carbonsim.sim.offsets import buy_offsets
+from carbonsim.sim.schedules import Orders, allowance_value, schedule_orders, with_prices
 from carbonsim.sim.session import (SessionFills, control_prices, limit_band, no_trade_reference,
                                    prior_year_orders, with_price_controls)
-from carbonsim.sim.traders import Position, first_slice
+from carbonsim.sim.traders import Position, Values, first_slice
 
 __all__ = ["session", "settle"]
 
@@ -21,10 +22,10 @@ __all__ = ["session", "settle"]
 def session(sim, day: int) -> None:
     """Buy offsets, submit schedules, clear, settle, then re-plan abatement."""
     pos = traders.positions(sim, day)
-    wtp, bank = traders.values(sim, pos.year)
-    if traders.buy_offsets(sim, pos, wtp, bank):
+    val = traders.values(sim, pos.year, day)
+    if buy_offsets(sim, pos, val):
         pos = traders.positions(sim, day)
-    if (pos.short > 0).any() and _prior_market(sim, pos, wtp, bank, day):
+    if (pos.short > 0).any() and _prior_market(sim, pos, val, day):
         pos = traders.positions(sim, day)
     current, f, c = pos.current, pos.frac_left, pos.year
     active = traders.participants(sim, day)
@@ -34,7 +35,7 @@ def session(sim, day: int) -> None:
     short = pos.short > 0
     active = active & ~short
     need = current
-    value = allowance_value(curves, need, f, wtp, bank)
+    value = allowance_value(curves, need, f, val.buy_cap, val.bank)
     b = sim.sc.behaviour
     m = sim.sc.market
     ref = sim.reference
@@ -42,16 +43,19 @@ def session(sim, day: int) -> None:
     # Who does not take part this session submits nothing (no need, nothing to sell).
     need = np.where(active, need, 0.0)
     sellable = np.where(active, sim.acc.held() - pos.keep, 0)
+    banking = traders.bank_orders(sim, pos, val, active, int(sellable.sum()))
 
-    controls = control_prices(sim.reserves)
+    # Emitters also quote at the floor and ceiling prices, where the regulator trades, and at
+    # their cap and banking value, where many of their values sit.
+    key = np.concatenate([control_prices(sim.reserves), [val.buy_cap[0], val.bank[0]]])
 
     def build(grid: np.ndarray) -> Orders:
-        # Emitters also quote at the floor and ceiling prices, where the regulator trades.
-        inside = controls[(controls >= grid[0]) & (controls <= grid[-1])]
-        grid = np.union1d(grid, inside) if inside.size else grid
-        return with_price_controls(sim.reserves, sim.tick, schedule_orders(
-            curves, need, f, wtp, bank, sellable, grid, sim.tick,
-            gap_fraction=b.gap_fraction, min_lot=m.min_lot, fee_per_t=m.fee_per_t))
+        grid = with_prices(grid, key)
+        orders = schedule_orders(curves, need, f, val.buy_cap, val.bank, sellable, grid, sim.tick,
+                                 gap_fraction=b.gap_fraction, min_lot=m.min_lot, fee_per_t=m.fee_per_t)
+        if banking.qty.size:
+            orders = Orders.concat([orders, banking])
+        return with_price_controls(sim.reserves, sim.tick, orders)
 
     idx = np.flatnonzero(active)
     finite = value[idx][np.isfinite(value[idx])]
@@ -70,18 +74,17 @@ def session(sim, day: int) -> None:
         traders.replan(sim, day)
 
 
-def _prior_market(sim, pos: Position, wtp: np.ndarray, bank: np.ndarray,
-                  day: int) -> bool:
+def _prior_market(sim, pos: Position, val: Values, day: int) -> bool:
     """A call auction in the vintages still eligible for the prior year, between emitters
     short in it and holders of a surplus of them; True if anything traded."""
     surplus = np.where(pos.short > 0, 0, sim.acc.eligible(pos.year - 1) - pos.keep)
     if surplus.sum() <= 0:
         return False
     curves = sim.state.curves[min(pos.year, sim.years - 1)]
-    value = allowance_value(curves, pos.current, pos.frac_left, wtp, bank)
+    value = allowance_value(curves, pos.current, pos.frac_left, val.buy_cap, val.bank)
     if not sim.sc.compliance.banking:
         value = np.zeros(sim.n)  # unused old vintages lapse at the deadline
-    orders = prior_year_orders(pos.short, surplus, wtp, value, sim.tick)
+    orders = prior_year_orders(pos.short, surplus, val.wtp, value, sim.tick)
     result = call_auction(orders.side, orders.price, orders.qty)
     if result.volume == 0:
         return False
