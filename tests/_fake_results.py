@@ -118,6 +118,7 @@ def fake_result(name: str = "fake", years: int = 3, trades: bool = True, seed: i
         "least_cost_price": price_level * (1.05 ** np.arange(years)),
         "least_cost_abatement_cost": by["abatement_cost"].sum().to_numpy() * 0.9,
         "efficiency": np.full(years, 0.9), "least_cost_bank_t": np.linspace(30, 0, years),
+        "efficiency_year": np.full(years, 0.9),
     })[SUMMARY_COLUMNS]
     trade_rows = traded.loc[traded.index.repeat(2), ["date", "year", "price"]].reset_index(drop=True)
     trade_rows["id"] = np.tile(["power-1", "steel-2"], len(traded))

@@ -1,8 +1,22 @@
-"""The least-cost benchmark of a scenario: its inputs gathered and passed to the solver.
+"""The least-cost benchmark of a scenario: every rule that moves supply or prices put into the
+intertemporal solver (MODEL.md section 8).
 
-Supply each year is the cap (or, in an intensity system without one, the expected free
-allocation plus the auctioned volume); offsets enter as a technology at their price up to
-their limit; a penalty without make-good, or a price ceiling, caps the price.
+Each rule becomes supply the solver can see, as the steps of a curve or a change of the year's
+allowances (t), solved by `equilibrium.intertemporal_equilibrium`:
+- auction reserve price: the auctioned volume is supply only at or above it (a step at the
+  reserve price); unsold volume is cancelled, or with ``carry_forward`` offered again next year;
+- CCR tranche: extra supply at or above its trigger (a step); ECR: volume withheld below its
+  trigger (the year's supply less the volume, plus a step at the trigger);
+- offsets: a step at their price, as wide as ``limit`` × the year's emissions (the obligation,
+  not BAU) and at most ``supply_t``;
+- borrowing: ``borrowing`` × next year's emissions may be used a year early (the bank may go
+  that far below zero); the last year borrows nothing;
+- the MSR: intake of ``intake_rate`` × the bank above the upper threshold from next year's
+  auctions, release below the lower one;
+- a price ceiling (or the penalty without make-good) caps the price; a price floor holds it.
+Offsets, borrowing, carried volume and the MSR depend on the solution: they are a fixed point,
+found by re-solving until the widths settle. Steps of supply are transfers, not costs: the
+abatement cost counts emitters' abatement only, and offsets at their price separately.
 """
 
 from __future__ import annotations
@@ -12,9 +26,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from carbonsim.economy.equilibrium import intertemporal_equilibrium
-from carbonsim.economy.mac import MacCurves, step_curves
+from carbonsim.economy.mac import MacCurves, abatement_cost, step_curves
 
 __all__ = ["LeastCost", "least_cost", "price_cap"]
+
+#: Re-solves of the fixed point (offsets, borrowing, carried volume, MSR) at most.
+MAX_ROUNDS = 40
 
 
 @dataclass(frozen=True)
@@ -22,11 +39,19 @@ class LeastCost:
     """Least-cost path by compliance year: price (currency/t), cost (currency), tonnes."""
 
     price: np.ndarray
-    abatement_cost: np.ndarray  # abatement only
+    abatement_cost: np.ndarray  # emitters' abatement only
     abatement_t: np.ndarray
     bank_t: np.ndarray
-    supply_t: np.ndarray
+    supply_t: np.ndarray  # allowances the year's rules put into circulation on the path
     offset_cost: np.ndarray  # offsets bought on the least-cost path, at their price
+    offsets_t: np.ndarray
+    discount_rate: float = 0.0
+
+    @property
+    def pv_cost(self) -> float:
+        """Abatement plus offsets over the horizon, discounted to the first year (currency)."""
+        years = np.arange(self.price.shape[0])
+        return float(((self.abatement_cost + self.offset_cost) / (1 + self.discount_rate) ** years).sum())
 
 
 def price_cap(scenario, curves: list[MacCurves]) -> float:
@@ -48,23 +73,147 @@ def price_cap(scenario, curves: list[MacCurves]) -> float:
     return float(min(cap, penalty + top))
 
 
-def least_cost(scenario, population, curves: list[MacCurves], supply_t: np.ndarray) -> LeastCost:
-    """Solve the competitive least-cost path for ``supply_t`` (Y,) allowances a year."""
-    bau = population.bau_t.sum(axis=0)
-    offsets = scenario.compliance.offsets
-    by_year = []
-    for y, c in enumerate(curves):
-        if offsets is not None and offsets.limit > 0:
-            width = offsets.limit * bau[y]
-            if offsets.supply_t is not None:
-                width = min(width, offsets.supply_t)
-            c = MacCurves.concat([c, step_curves(np.array([[offsets.price]]), np.array([[width]]))])
-        by_year.append(c)
-    eq = intertemporal_equilibrium(by_year, bau, supply_t.astype(np.float64),
-                                   discount_rate=scenario.behaviour.discount_rate,
-                                   banking=scenario.compliance.banking,
-                                   ceiling=price_cap(scenario, by_year))
+@dataclass
+class _Supply:
+    """The rules' quantities for one solve (each (Y,) t), updated between rounds."""
+
+    base_t: np.ndarray  # allowances whatever the price (free allocation, unreserved auctions)
+    reserve_price: np.ndarray  # currency/t; the auctioned volume is a step there
+    auction_t: np.ndarray  # volume offered at the reserve price (carried volume included)
+    offsets_t: np.ndarray  # width of the offset step
+    borrow_t: np.ndarray  # borrowable at the end of each year from the next
+    msr_t: np.ndarray  # net MSR change of the year's supply (release − intake)
+
+
+def least_cost(scenario, population, curves: list[MacCurves], supply_t: np.ndarray,
+               auction_t: np.ndarray | None = None) -> LeastCost:
+    """Solve the competitive least-cost path; ``supply_t`` (Y,) is the allowances a year (the
+    cap, or free allocation plus auctions without one), ``auction_t`` (Y,) its auctioned part."""
+    years = len(curves)
     n = population.bau_t.shape[0]
-    abatement = np.array([a[:n].sum() for a in eq.abatement_t])
-    offset_cost = np.array([a[n:].sum() for a in eq.abatement_t]) * (offsets.price if offsets else 0.0)
-    return LeastCost(eq.price, eq.cost - offset_cost, abatement, eq.bank_t, supply_t, offset_cost)
+    bau = population.bau_t.sum(axis=0).astype(np.float64)
+    supply = np.asarray(supply_t, dtype=np.float64)
+    auctioned = np.zeros(years) if auction_t is None else np.asarray(auction_t, dtype=np.float64)
+    sc, comp, res = scenario, scenario.compliance, scenario.reserves
+    a = sc.auctions
+    reserve_price = np.zeros(years)
+    if a is not None:
+        reserve_price = a.reserve_price * (1.0 + a.reserve_price_growth) ** np.arange(years)
+    floor = res.price_floor if res is not None and res.price_floor is not None else 0.0
+    reserve_price = np.maximum(reserve_price, floor)
+    priced = (reserve_price > 0) & (auctioned > 0)
+    state = _Supply(base_t=supply - np.where(priced, auctioned, 0.0), reserve_price=reserve_price,
+                    auction_t=np.where(priced, auctioned, 0.0), offsets_t=_offset_bound(scenario, bau),
+                    borrow_t=np.zeros(years), msr_t=np.zeros(years))
+    offsets = comp.offsets
+    ceiling = price_cap(scenario, curves)
+    eq = None
+    for _ in range(MAX_ROUNDS):
+        rows, cap = _curves_and_cap(state, curves, scenario)
+        eq = intertemporal_equilibrium(rows, bau, cap, discount_rate=sc.behaviour.discount_rate,
+                                       banking=comp.banking, ceiling=ceiling)
+        if not _update(state, eq, scenario, n, bau, auctioned):
+            break
+    abatement = np.array([x[:n].sum() for x in eq.abatement_t])
+    used_offsets = np.array([x[n] for x in eq.abatement_t]) if offsets else np.zeros(years)
+    abatement_cost = np.array([_emitter_cost(c, x[:n]) for c, x in zip(curves, eq.abatement_t)])
+    price = np.maximum(eq.price, floor)
+    offset_cost = used_offsets * (offsets.price if offsets else 0.0)
+    circulating = state.base_t + state.msr_t + np.array([_supply_used(x, n, offsets) for x in eq.abatement_t])
+    bank = eq.bank_t - state.borrow_t
+    bank[np.abs(bank) < 1e-6 * (1.0 + np.abs(supply))] = 0.0
+    return LeastCost(price, abatement_cost, abatement, bank, circulating, offset_cost, used_offsets,
+                     sc.behaviour.discount_rate)
+
+
+def _offset_bound(scenario, bau: np.ndarray) -> np.ndarray:
+    """The offset step's width before the fixed point: ``limit`` × BAU, within the supply."""
+    offsets = scenario.compliance.offsets
+    if offsets is None:
+        return np.zeros(bau.shape[0])
+    width = offsets.limit * bau
+    return width if offsets.supply_t is None else np.minimum(width, offsets.supply_t)
+
+
+def _emitter_cost(curves: MacCurves, abated: np.ndarray) -> float:
+    return float(abatement_cost(curves, abated).sum())
+
+
+def _supply_used(abated: np.ndarray, n: int, offsets) -> float:
+    """Allowances the supply steps (auctions at the reserve, CCR, ECR) put out in a year (t)."""
+    return float(abated[n + (1 if offsets else 0):].sum())
+
+
+def _curves_and_cap(state: _Supply, curves: list[MacCurves], scenario):
+    """Each year's curves with the rules' steps appended (offsets first), and the year's
+    allowances whatever the price, shifted for borrowing (the bank may dip by ``borrow_t``)."""
+    res = scenario.reserves
+    ccr = res.ccr if res is not None else None
+    ecr = res.ecr if res is not None else None
+    offsets = scenario.compliance.offsets
+    rows, cap = [], state.base_t + state.msr_t
+    cap = cap.copy()
+    for y, c in enumerate(curves):
+        cost, width = [], []
+        if offsets is not None:
+            cost.append(offsets.price)
+            width.append(state.offsets_t[y])
+        if state.auction_t[y] > 0:
+            cost.append(state.reserve_price[y])
+            width.append(state.auction_t[y])
+        if ccr is not None and ccr.volume_t > 0:
+            cost.append(ccr.trigger_price)
+            width.append(ccr.volume_t)
+        if ecr is not None and ecr.volume_t > 0:
+            withheld = min(ecr.volume_t, max(cap[y], 0.0) + state.auction_t[y])
+            cost.append(ecr.trigger_price)
+            width.append(withheld)
+            cap[y] -= withheld
+        if cost:
+            steps = step_curves(np.array(cost)[:, None], np.array(width)[:, None])
+            c = MacCurves.concat([c, steps])
+        rows.append(c)
+    borrow_in = np.concatenate([[0.0], state.borrow_t[:-1]])
+    return rows, cap + state.borrow_t - borrow_in
+
+
+def _update(state: _Supply, eq, scenario, n: int, bau: np.ndarray, auctioned: np.ndarray) -> bool:
+    """Move the solution-dependent widths one round; True while they still change."""
+    comp, res, a = scenario.compliance, scenario.reserves, scenario.auctions
+    years = bau.shape[0]
+    emissions = bau - np.array([x[:n].sum() for x in eq.abatement_t])
+    old = np.concatenate([state.offsets_t, state.borrow_t, state.auction_t, state.msr_t])
+    offsets = comp.offsets
+    if offsets is not None:
+        width = offsets.limit * np.maximum(emissions, 0.0)
+        if offsets.supply_t is not None:
+            width = np.minimum(width, offsets.supply_t)
+        state.offsets_t = 0.5 * (state.offsets_t + width)
+    if comp.borrowing > 0 and comp.banking:
+        nxt = np.concatenate([emissions[1:], [0.0]])
+        state.borrow_t = comp.borrowing * np.maximum(nxt, 0.0)
+    if a is not None and a.unsold == "carry_forward" and state.auction_t.any():
+        offered = np.where(state.reserve_price > 0, auctioned, 0.0)
+        carried = np.zeros(years)
+        k = n + (1 if offsets is not None else 0)
+        for y in range(years - 1):
+            step = eq.abatement_t[y][k] if state.auction_t[y] > 0 else 0.0
+            carried[y + 1] = max(offered[y] + carried[y] - step, 0.0)
+        state.auction_t = np.where(offered + carried > 0, offered + carried, 0.0)
+    msr = res.msr if res is not None else None
+    if msr is not None:
+        change = np.zeros(years)
+        held = 0.0
+        for y in range(years - 1):
+            tnac = eq.bank_t[y] - state.borrow_t[y]
+            if tnac > msr.upper_threshold_t:
+                intake = min(msr.intake_rate * tnac, auctioned[y + 1])
+                change[y + 1] -= intake
+                held += intake
+            elif tnac < msr.lower_threshold_t:
+                release = min(msr.release_t, held)
+                change[y + 1] += release
+                held -= release
+        state.msr_t = 0.5 * (state.msr_t + change)
+    new = np.concatenate([state.offsets_t, state.borrow_t, state.auction_t, state.msr_t])
+    return bool(np.abs(new - old).max(initial=0.0) > 1e-6 * (1.0 + np.abs(new).max(initial=0.0)))

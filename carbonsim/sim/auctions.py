@@ -26,10 +26,11 @@ def auction(sim, y: int) -> None:
     if supply <= 0:
         return
     day = sim.state.accrued_to
-    pos = traders.positions(sim, day, offered_now_t=supply)
-    val = traders.values(sim, pos.year, day, auction=True)
-    if buy_offsets(sim, pos, val):
-        pos = traders.positions(sim, day, offered_now_t=supply)
+    val = traders.values(sim, sim.state.year_of(day), day, auction=True)
+    # Offsets meet what the market still wants at their price once every auction of the year,
+    # this one included, is counted (auction volume at a reserve below their price is cheaper).
+    buy_offsets(sim, traders.positions(sim, day, auction_day=True), val)
+    pos = traders.positions(sim, day, offered_now_t=supply, auction_day=True)
     need, f = pos.short + pos.current, pos.frac_left
     curves = sim.state.curves[y]
     value = allowance_value(curves, need, f, val.buy_cap, val.bank)
@@ -37,7 +38,7 @@ def auction(sim, y: int) -> None:
     floor = res.price_floor if res is not None and res.price_floor is not None else 0.0
     reserve = max(a.reserve_price * (1.0 + a.reserve_price_growth) ** y, floor)
     banking = traders.bank_orders(sim, pos, val, np.ones(sim.n, dtype=bool), supply + sim.ccr_left)
-    finite = value[np.isfinite(value) & (value > reserve)]
+    finite = value[np.isfinite(value) & (value >= reserve)]
     if banking.qty.size and banking.price[0] * tick >= reserve:
         finite = np.append(finite, banking.price[0] * tick)
     top = float(finite.max()) if finite.size else reserve

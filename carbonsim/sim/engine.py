@@ -45,7 +45,7 @@ class Simulation:
         self.allocations, self.pending_t = plan.allocations, plan.pending_t
         self.output_based, self.auction_t, self.cap_t = plan.output_based, plan.auction_t, plan.cap_t
         self.forecast_t = traders.forecasts(sc, population, rng)
-        self.lc: LeastCost = least_cost(sc, population, curves, plan.supply_t)
+        self.lc: LeastCost = least_cost(sc, population, curves, plan.supply_t, plan.auction_t)
         self.closed = np.zeros(self.years, dtype=bool)
         self.owed_t = np.zeros((self.n, self.years), dtype=np.int64)  # claw-backs not covered
         self.makegood_t = np.zeros(self.n, dtype=np.int64)

@@ -12,7 +12,8 @@ Models:
 - ``hotelling``: adaptive; the mean of the recent session prices, growing at the discount rate
   (nothing is expected before the first trade).
 - ``perfect_foresight``: the least-cost intertemporal path of the whole scenario, every rule of
-  MODEL.md section 8 in it, solved once.
+  MODEL.md section 8 in it, solved once. Its path is certain (``CERTAIN``): the price expected
+  later in the year holds in every session, not only while primary auctions are to come.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import numpy as np
 
 from carbonsim.registry import Registry
 
-__all__ = ["EXPECTATIONS", "PriceView", "bank_value", "later_price"]
+__all__ = ["CERTAIN", "EXPECTATIONS", "PriceView", "bank_value", "later_price"]
 
 #: Sessions averaged by the hotelling model.
 HOTELLING_WINDOW = 20
@@ -70,3 +71,8 @@ EXPECTATIONS: Registry = Registry("expectation model")
 EXPECTATIONS.register("myopic", _myopic)
 EXPECTATIONS.register("hotelling", _hotelling)
 EXPECTATIONS.register("perfect_foresight", _perfect_foresight)
+
+#: Models whose path is known for certain: a session never pays above it, auctions to come or not
+#: (an adaptive forecast caps only while auctions bring supply later, or a rising market could
+#: never rise).
+CERTAIN = frozenset({"perfect_foresight"})

@@ -44,7 +44,7 @@ def buy_offsets(sim, pos: Position, val: Values) -> bool:
         want = room
     else:
         current = np.zeros(sim.n)
-        if pos.year < sim.years and float(val.buy_cap[0]) > price:
+        if pos.year < sim.years and float(val.buy_cap[0]) >= price:
             curves = sim.state.curves[pos.year]
             current = pos.current - pos.frac_left * abatement_at(curves, price)
         demand = prior + np.maximum(current, 0.0)

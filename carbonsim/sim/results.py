@@ -5,6 +5,12 @@ booked against the calendar year of their date, in the summary too (the sessions
 last simulated year, up to its deadline, appear in prices.csv only; in compliance.csv their
 purchases and sales count for the last year); ``surrendered_t`` counts every unit surrendered
 (allowances, offsets and borrowed allowances) and ``offsets_t`` the offsets among them.
+
+Efficiency is least-cost resource cost (abatement plus offsets at their price) over the
+simulated one. ``efficiency`` is the horizon's, both sides discounted to the first year at the
+scenario's discount rate, and the same in every row: banking moves cost between years, so only
+the horizon's figure reads right. ``efficiency_year`` is each year's own ratio, shown as such
+(with banking one year can read above 1 and the next below).
 """
 
 from __future__ import annotations
@@ -28,7 +34,8 @@ COMPLIANCE_COLUMNS = ["id", "sector", "year", "emissions_t", "abatement_t", "fre
 SUMMARY_COLUMNS = ["year", "cap_t", "allocated_t", "auctioned_t", "emissions_t", "abatement_t",
                    "abatement_cost", "bank_t", "price_mean", "price_close", "volume_t",
                    "fulfillment_entities", "fulfillment_volume", "penalties", "least_cost_price",
-                   "least_cost_abatement_cost", "efficiency", "least_cost_bank_t"]
+                   "least_cost_abatement_cost", "efficiency", "least_cost_bank_t",
+                   "efficiency_year"]
 TRADE_COLUMNS = ["date", "year", "id", "side", "qty_t", "price"]
 
 
@@ -141,9 +148,18 @@ def _summary(compliance: pd.DataFrame, prices: pd.DataFrame, auctions: pd.DataFr
         # on the least-cost path and in the simulation alike.
         best = lc.abatement_cost + lc.offset_cost
         sim = s["abatement_cost"].to_numpy() + by["offsets_t"].sum().reindex(years).to_numpy() * offset_price
-        s["efficiency"] = np.where(sim > 0, best / sim, np.where(best > 0, 0.0, 1.0))
+        s["efficiency_year"] = _ratio(best, sim)
+        discount = (1.0 + lc.discount_rate) ** -np.arange(years.shape[0])
+        s["efficiency"] = float(_ratio(np.array([(best * discount).sum()]),
+                                       np.array([(sim * discount).sum()]))[0])
     s["least_cost_bank_t"] = lc.bank_t
     return s[SUMMARY_COLUMNS]
+
+
+def _ratio(best: np.ndarray, simulated: np.ndarray) -> np.ndarray:
+    """Least-cost over simulated cost; 1 when both are 0, 0 when only the simulation is free."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(simulated > 0, best / simulated, np.where(best > 0, 0.0, 1.0))
 
 
 def build_result(scenario, seed: int, sim, wall_time_s: float) -> Result:

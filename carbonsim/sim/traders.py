@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from carbonsim.economy.mac import abatement_at
-from carbonsim.sim.expectations import PriceView, bank_value, later_price
+from carbonsim.sim.expectations import CERTAIN, PriceView, bank_value, later_price
 from carbonsim.sim.schedules import Orders, allowance_value, plan_rate
 
 __all__ = ["Position", "Values", "bank_orders", "bau_rate", "first_slice", "forecasts",
@@ -74,27 +74,29 @@ def forecasts(scenario, population, rng: np.random.Generator) -> np.ndarray:
     return population.expected_output * population.intensity * (1.0 + noise)
 
 
-def auctions_to_come(sim, day: int, offered_now_t: int = 0) -> int:
-    """Allowances the primary auctions after ``day`` will still offer this year (t).
+def auctions_to_come(sim, day: int, offered_now_t: int = 0, *, auction_day: bool = False) -> int:
+    """Allowances the primary auctions still to come this year will offer (t).
 
-    The pool of vintages usable this year less what the auction of the day offers; nothing
-    once the year's last auction is past (unsold volume then waits for next year's).
+    The pool of vintages usable this year, less ``offered_now_t`` (what the auction of the day
+    offers, bid for now); on an ``auction_day`` (asked from the auction step) the day's auction
+    is still to come. Nothing once the year's last auction is past (unsold volume then waits
+    for next year's).
     """
     c = sim.state.year_of(day)
-    if c >= sim.years or not any(d > day for d in sim.schedule.auction_days(c)):
+    days = sim.schedule.auction_days(c) if c < sim.years else []
+    if not any(d > day or (auction_day and d == day) for d in days):
         return 0
     return max(int(sim.acc.pool[: c + 1].sum()) - offered_now_t, 0)
 
 
-def positions(sim, day: int, offered_now_t: int = 0) -> Position:
+def positions(sim, day: int, offered_now_t: int = 0, *, auction_day: bool = False) -> Position:
     """Each emitter's position on ``day`` (see Position).
 
     The earliest open compliance year whose emissions are final (``prior``) is a separate
     position: an emitter short in it must buy eligible vintages and can no longer abate;
     what it holds beyond that year's obligation counts for the current year. For the current
-    year the emitter counts its share of the auctions still to come (``offered_now_t`` is what
-    an auction of the day offers, bid for now), pro rata to the gaps, and the room to borrow
-    from next year's allocation when borrowing pays.
+    year the emitter counts its share of the auctions still to come (`auctions_to_come`), and
+    the room to borrow from next year's allocation when borrowing pays.
     """
     st, acc = sim.state, sim.acc
     c = st.year_of(day)
@@ -116,14 +118,15 @@ def positions(sim, day: int, offered_now_t: int = 0) -> Position:
         emissions = st.emitted_t[:, c] + f * (bau_rate(sim, c, f) - st.plan_rate)
         usable = np.minimum(offsets, np.floor(limit * np.maximum(emissions, 0.0)))
         current = emissions + f * st.plan_rate + sim.makegood_t - held - usable
-        current = current - _counted_supply(sim, day, c, current, emissions, offered_now_t)
+        future = auctions_to_come(sim, day, offered_now_t, auction_day=auction_day)
+        current = current - _counted_supply(sim, day, c, current, emissions, future)
     else:
         current, f, emissions = -held, 0.0, np.zeros(sim.n)
     return Position(short, current, f, c, np.asarray(keep, dtype=np.int64), emissions)
 
 
 def _counted_supply(sim, day: int, c: int, gap: np.ndarray, emissions: np.ndarray,
-                    offered_now_t: int) -> np.ndarray:
+                    future: int) -> np.ndarray:
     """Supply still to come that each emitter counts on for year ``c`` (t, (N,)): its share of
     the auctions to come and the borrowing room.
 
@@ -134,7 +137,6 @@ def _counted_supply(sim, day: int, c: int, gap: np.ndarray, emissions: np.ndarra
     would plan to abate at costs far above the price).
     """
     counted = np.zeros(sim.n)
-    future = auctions_to_come(sim, day, offered_now_t)
     if future > 0:
         anchor = later_price(price_path(sim, c))
         if not np.isfinite(anchor):
@@ -187,8 +189,7 @@ def price_path(sim, c: int) -> np.ndarray:
 def values(sim, c: int, day: int, *, auction: bool = False) -> Values:
     """What allowances are worth to the emitters on ``day`` in year ``c`` (see Values); in a
     primary ``auction`` nobody pays more than the price expected later in the year, in a
-    session only while auctions are still to come (after the last one the secondary market
-    is the only venue left)."""
+    session only while auctions are still to come or when the expected path is certain."""
     comp = sim.sc.compliance
     # With make-good the missing allowance is still owed next year, at the price the
     # least-cost path expects then (a fixed anchor: the last close would ratchet upward).
@@ -202,7 +203,8 @@ def values(sim, c: int, day: int, *, auction: bool = False) -> Values:
     if res is not None and res.price_floor is not None:
         bank = max(bank, res.price_floor)  # and buys any amount at the floor
     cap = wtp
-    if c < sim.years and (auction or any(d > day for d in sim.schedule.auction_days(c))):
+    certain = sim.sc.behaviour.expectations in CERTAIN
+    if c < sim.years and (auction or certain or any(d > day for d in sim.schedule.auction_days(c))):
         cap = min(wtp, max(later_price(path), bank))  # nobody pays more now than later
     bank = min(bank, cap)
     return Values(np.full(sim.n, wtp), np.full(sim.n, cap), np.full(sim.n, bank))
@@ -243,7 +245,10 @@ def replan(sim, day: int) -> None:
     pos = positions(sim, day)
     val = values(sim, pos.year, day)
     curves = sim.state.curves[pos.year]
-    value = allowance_value(curves, pos.current, pos.frac_left, val.buy_cap, val.bank)
+    # While auctions are to come an emitter abates no further than the price it expects to
+    # buy at; after the last one what it still needs is abated or bought from others.
+    cap = val.buy_cap if auctions_to_come(sim, day) > 0 else val.wtp
+    value = allowance_value(curves, pos.current, pos.frac_left, cap, val.bank)
     if sim.reference is not None:
         # A price taker abates until its MAC meets the market price: one valuing an
         # allowance below the price abates more and expects to sell the difference.
