@@ -9,8 +9,8 @@ allowances (t), solved by `equilibrium.intertemporal_equilibrium`:
   trigger (the year's supply less the volume, plus a step at the trigger);
 - offsets: a step at their price, as wide as ``limit`` × the year's emissions (the obligation,
   not BAU) and at most ``supply_t``;
-- borrowing: ``borrowing`` × next year's emissions may be used a year early (the bank may go
-  that far below zero); the last year borrows nothing;
+- borrowing: ``borrowing`` × a year's emissions (its obligation) may come from next year's
+  allowances (the bank may go that far below zero); the last year borrows nothing;
 - the MSR: intake of ``intake_rate`` × the bank above the upper threshold from next year's
   auctions, release below the lower one;
 - a price ceiling (or the penalty without make-good) caps the price; a price floor holds it.
@@ -190,8 +190,9 @@ def _update(state: _Supply, eq, scenario, n: int, bau: np.ndarray, auctioned: np
             width = np.minimum(width, offsets.supply_t)
         state.offsets_t = 0.5 * (state.offsets_t + width)
     if comp.borrowing > 0 and comp.banking:
-        nxt = np.concatenate([emissions[1:], [0.0]])
-        state.borrow_t = comp.borrowing * np.maximum(nxt, 0.0)
+        room = comp.borrowing * np.maximum(emissions, 0.0)  # a share of the year's obligation
+        room[-1] = 0.0  # the last year has no next year to borrow from
+        state.borrow_t = 0.5 * (state.borrow_t + room)
     if a is not None and a.unsold == "carry_forward" and state.auction_t.any():
         offered = np.where(state.reserve_price > 0, auctioned, 0.0)
         carried = np.zeros(years)

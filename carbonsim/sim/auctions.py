@@ -26,10 +26,12 @@ def auction(sim, y: int) -> None:
     if supply <= 0:
         return
     day = sim.state.accrued_to
-    val = traders.values(sim, sim.state.year_of(day), day, auction=True)
     # Offsets meet what the market still wants at their price once every auction of the year,
     # this one included, is counted (auction volume at a reserve below their price is cheaper).
-    buy_offsets(sim, traders.positions(sim, day, auction_day=True), val)
+    every = traders.positions(sim, day, auction_day=True)
+    val = traders.values(sim, every, day, auction=True)
+    if buy_offsets(sim, every, val):
+        val = traders.values(sim, traders.positions(sim, day, auction_day=True), day, auction=True)
     pos = traders.positions(sim, day, offered_now_t=supply, auction_day=True)
     need, f = pos.short + pos.current, pos.frac_left
     curves = sim.state.curves[y]

@@ -69,7 +69,11 @@ def deadline(sim, y: int) -> None:
                                    + sim.ledger.deducted_t[:, y], comp.shortfall_cap)
     obligation = obligation + sim.owed_t[:, y]
     nxt = sim.acc.holdings[:, y + 1] if y + 1 < sim.years else np.zeros(sim.n, np.int64)
-    result = settle(obligation, sim.acc.eligible(y), sim.acc.offsets, nxt,
+    # Offsets bought against a later year stay for it (the offset supply is per compliance year).
+    led = sim.ledger
+    earmarked = led.offsets_bought_t[:, : y + 1].sum(axis=1) - led.offsets_t[:, :y].sum(axis=1)
+    usable = np.minimum(sim.acc.offsets, np.maximum(earmarked, 0))
+    result = settle(obligation, sim.acc.eligible(y), usable, nxt,
                     offset_limit=sim.offset_limit,
                     borrowing=comp.borrowing, penalty_per_t=comp.penalty_per_t,
                     fixed_fine=comp.fixed_fine)

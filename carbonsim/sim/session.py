@@ -21,7 +21,7 @@ from carbonsim.sim.schedules import Orders, price_grid
 from carbonsim.market import call_auction, match_continuous
 from carbonsim.registry import Registry
 
-__all__ = ["MECHANISMS", "SessionFills", "control_prices", "discover", "limit_band",
+__all__ = ["MECHANISMS", "SessionFills", "ceiling_order", "control_prices", "discover", "limit_band",
            "no_trade_reference", "prior_year_orders", "with_price_controls"]
 
 #: Relative width of the final grid spacing at which the pre-open stops refining.
@@ -78,20 +78,25 @@ def control_prices(reserves) -> np.ndarray:
 def with_price_controls(reserves, tick: float, orders: Orders) -> Orders:
     """Add the regulator's standing orders (owner −1): sell at the ceiling whatever is bid,
     buy at the floor whatever is offered."""
-    extra = []
-    if reserves is not None and reserves.price_ceiling is not None:
-        demand = int(orders.qty[orders.side > 0].sum())
-        if demand:
-            extra.append(Orders(np.array([-1]), np.array([-1], np.int8),
-                                np.array([int(np.ceil(reserves.price_ceiling / tick - 1e-9))]),
-                                np.array([demand])))
+    extra = [ceiling_order(reserves, tick, orders)]
     if reserves is not None and reserves.price_floor is not None:
         supply = int(orders.qty[orders.side < 0].sum())
         if supply:
             extra.append(Orders(np.array([-1]), np.array([1], np.int8),
                                 np.array([int(reserves.price_floor / tick + 1e-9)]),
                                 np.array([supply])))
+    extra = [e for e in extra if e.qty.size]
     return Orders.concat([orders, *extra]) if extra else orders
+
+
+def ceiling_order(reserves, tick: float, orders: Orders) -> Orders:
+    """The regulator's sell order at the price ceiling for whatever ``orders`` bid (owner −1);
+    empty without a ceiling or bids."""
+    demand = int(orders.qty[orders.side > 0].sum())
+    if reserves is None or reserves.price_ceiling is None or not demand:
+        return Orders(*(np.zeros(0, t) for t in (np.int64, np.int8, np.int64, np.int64)))
+    return Orders(np.array([-1]), np.array([-1], np.int8),
+                  np.array([int(np.ceil(reserves.price_ceiling / tick - 1e-9))]), np.array([demand]))
 
 
 def prior_year_orders(short_t: np.ndarray, surplus_t: np.ndarray, wtp: np.ndarray,

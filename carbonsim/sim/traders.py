@@ -108,8 +108,13 @@ def positions(sim, day: int, offered_now_t: int = 0, *, auction_day: bool = Fals
     if 0 <= c - 1 < sim.years and not sim.closed[c - 1]:
         obligation = np.rint(st.emitted_t[:, c - 1]) + sim.owed_t[:, c - 1]  # whole t
         eligible = acc.eligible(c - 1)
-        used = np.minimum(offsets, np.floor(limit * obligation))
-        prior = obligation - eligible - used - sim.pending_t[:, c - 1]
+        # Offsets bought against this year stay for it; the prior year uses its own.
+        led = sim.ledger
+        earmarked = led.offsets_bought_t[:, :c].sum(axis=1) - led.offsets_t[:, : c - 1].sum(axis=1)
+        used = np.minimum(np.minimum(offsets, np.maximum(earmarked, 0)), np.floor(limit * obligation))
+        # What may be borrowed from this year's allocation is bought in this year's vintage.
+        borrow = np.floor(sim.sc.compliance.borrowing * obligation) if c < sim.years else 0.0
+        prior = obligation - eligible - used - sim.pending_t[:, c - 1] - borrow
         short = np.where(prior >= 0.5, prior, 0.0)  # float dust is not a shortage
         held = held - (obligation - used) + short
         offsets = offsets - used
@@ -186,10 +191,16 @@ def price_path(sim, c: int) -> np.ndarray:
     return sim.expect(view)
 
 
-def values(sim, c: int, day: int, *, auction: bool = False) -> Values:
-    """What allowances are worth to the emitters on ``day`` in year ``c`` (see Values); in a
-    primary ``auction`` nobody pays more than the price expected later in the year, in a
-    session only while auctions are still to come or when the expected path is certain."""
+def values(sim, pos: Position, day: int, *, auction: bool = False) -> Values:
+    """What allowances are worth to the emitters at ``pos`` on ``day`` (see Values).
+
+    In a primary ``auction`` nobody pays more than the price expected later in the year; in a
+    session only while auctions are still to come, or all year when the expected path is
+    certain. An expected price at which the year cannot balance (the emitters, counting all
+    supply still to come, would still be short after abating as far as that price pays) is not
+    expected: the cap is lifted and the market finds the price.
+    """
+    c = pos.year
     comp = sim.sc.compliance
     # With make-good the missing allowance is still owed next year, at the price the
     # least-cost path expects then (a fixed anchor: the last close would ratchet upward).
@@ -205,9 +216,23 @@ def values(sim, c: int, day: int, *, auction: bool = False) -> Values:
     cap = wtp
     certain = sim.sc.behaviour.expectations in CERTAIN
     if c < sim.years and (auction or certain or any(d > day for d in sim.schedule.auction_days(c))):
-        cap = min(wtp, max(later_price(path), bank))  # nobody pays more now than later
+        # Nobody pays more now than later; to the tick above, so that a buyer capped there and
+        # a seller asking a banked allowance's worth (rounded up) still meet at that price.
+        later = min(wtp, np.ceil(max(later_price(path), bank) / sim.tick - 1e-9) * sim.tick)
+        if not _short_at(sim, pos, later):
+            cap = later
     bank = min(bank, cap)
     return Values(np.full(sim.n, wtp), np.full(sim.n, cap), np.full(sim.n, bank))
+
+
+def _short_at(sim, pos: Position, price: float) -> bool:
+    """Whether the market is short for the current year at ``price``: what the emitters need
+    beyond the supply their positions count on and the abatement that price pays for (t) is
+    positive (more than a tonne per emitter: plans land to rounding)."""
+    if not np.isfinite(price):
+        return False
+    demand = pos.current + pos.short - pos.frac_left * abatement_at(sim.state.curves[pos.year], price)
+    return float(demand.sum()) > sim.n
 
 
 def bank_orders(sim, pos: Position, val: Values, active: np.ndarray, budget_t: int) -> Orders:
@@ -243,7 +268,7 @@ def participants(sim, day: int) -> np.ndarray:
 def replan(sim, day: int) -> None:
     """Set every emitter's abatement rate for the rest of the year from its value."""
     pos = positions(sim, day)
-    val = values(sim, pos.year, day)
+    val = values(sim, pos, day)
     curves = sim.state.curves[pos.year]
     # While auctions are to come an emitter abates no further than the price it expects to
     # buy at; after the last one what it still needs is abated or bought from others.

@@ -12,8 +12,8 @@ from carbonsim.market import call_auction
 from carbonsim.sim import traders
 from carbonsim.sim.offsets import buy_offsets
 from carbonsim.sim.schedules import Orders, allowance_value, schedule_orders, with_prices
-from carbonsim.sim.session import (SessionFills, control_prices, limit_band, no_trade_reference,
-                                   prior_year_orders, with_price_controls)
+from carbonsim.sim.session import (SessionFills, ceiling_order, control_prices, limit_band,
+                                   no_trade_reference, prior_year_orders, with_price_controls)
 from carbonsim.sim.traders import Position, Values, first_slice
 
 __all__ = ["session", "settle"]
@@ -22,9 +22,10 @@ __all__ = ["session", "settle"]
 def session(sim, day: int) -> None:
     """Buy offsets, submit schedules, clear, settle, then re-plan abatement."""
     pos = traders.positions(sim, day)
-    val = traders.values(sim, pos.year, day)
+    val = traders.values(sim, pos, day)
     if buy_offsets(sim, pos, val):
         pos = traders.positions(sim, day)
+        val = traders.values(sim, pos, day)
     if (pos.short > 0).any() and _prior_market(sim, pos, val, day):
         pos = traders.positions(sim, day)
     current, f, c = pos.current, pos.frac_left, pos.year
@@ -78,25 +79,31 @@ def _prior_market(sim, pos: Position, val: Values, day: int) -> bool:
     """A call auction in the vintages still eligible for the prior year, between emitters
     short in it and holders of a surplus of them; True if anything traded."""
     surplus = np.where(pos.short > 0, 0, sim.acc.eligible(pos.year - 1) - pos.keep)
-    if surplus.sum() <= 0:
+    ceiling = sim.reserves is not None and sim.reserves.price_ceiling is not None
+    if surplus.sum() <= 0 and not ceiling:
         return False
     curves = sim.state.curves[min(pos.year, sim.years - 1)]
     value = allowance_value(curves, pos.current, pos.frac_left, val.buy_cap, val.bank)
     if not sim.sc.compliance.banking:
         value = np.zeros(sim.n)  # unused old vintages lapse at the deadline
     orders = prior_year_orders(pos.short, surplus, val.wtp, value, sim.tick)
+    # The regulator sells at the ceiling whatever is bid there, in the prior year's vintage.
+    regulator = ceiling_order(sim.reserves, sim.tick, orders)
+    if regulator.qty.size:
+        orders = Orders.concat([orders, regulator])
     result = call_auction(orders.side, orders.price, orders.qty)
     if result.volume == 0:
         return False
     price = result.price * sim.tick
     fills = SessionFills(orders, result.filled, price, price, int(result.volume),
                          int((result.filled > 0).sum()), result.filled * price)
-    settle(sim, fills, pos, day)
+    settle(sim, fills, pos, day, vintage=pos.year - 1)
     return True
 
 
-def settle(sim, fills: SessionFills, pos: Position, day: int) -> None:
-    """Book ``fills``: deliveries (regulator legs through the pool), cash, fees, the ledger."""
+def settle(sim, fills: SessionFills, pos: Position, day: int, vintage: int | None = None) -> None:
+    """Book ``fills``: deliveries (regulator legs through the pool, its sales in ``vintage``,
+    by default the current year's), cash, fees, the ledger."""
     c = pos.year
     o = fills.orders
     em = o.owner >= 0
@@ -108,7 +115,7 @@ def settle(sim, fills: SessionFills, pos: Position, day: int) -> None:
     got = np.bincount(o.owner[sell], weights=fills.buyer_value[sell], minlength=n)
     reg_sold = int(fills.filled[~em & (o.side < 0)].sum())
     reg_bought = int(fills.filled[~em & (o.side > 0)].sum())
-    vintage = min(c, sim.years - 1)
+    vintage = min(c, sim.years - 1) if vintage is None else vintage
     from_pool = first_slice(bought, reg_sold)
     to_reg = first_slice(sold, reg_bought)
     if reg_sold:
