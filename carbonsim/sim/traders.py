@@ -136,16 +136,16 @@ def _counted_supply(sim, day: int, c: int, gap: np.ndarray, emissions: np.ndarra
     the auctions to come and the borrowing room.
 
     Shares are pro rata to what each would buy at the price it expects (the expected price
-    later in the year, else the last market price; before any price, its gap), never beyond
-    that: so an emitter plans to abate as far as that price makes worth it and to buy the
+    later in the year, else the last market price, else the least-cost price of the year), never
+    beyond that: so an emitter plans to abate as far as that price makes worth it and to buy the
     rest, as in the one-auction market (pro rata to gaps, those short of cheap abatement
     would plan to abate at costs far above the price).
     """
     counted = np.zeros(sim.n)
     if future > 0:
         anchor = later_price(price_path(sim, c))
-        if not np.isfinite(anchor):
-            anchor = sim.closes[-1] if sim.closes else 0.0
+        if not np.isfinite(anchor):  # a share key, not a forecast: the market's price, or the
+            anchor = sim.closes[-1] if sim.closes else float(sim.lc.price[c])  # benchmark's
         f = sim.state.fraction_left(day)
         wants = np.maximum(gap - f * abatement_at(sim.state.curves[c], anchor), 0.0)
         total = float(wants.sum())
@@ -198,7 +198,7 @@ def values(sim, pos: Position, day: int, *, auction: bool = False) -> Values:
     session only while auctions are still to come, or all year when the expected path is
     certain. An expected price at which the year cannot balance (the emitters, counting all
     supply still to come, would still be short after abating as far as that price pays) is not
-    expected: the cap is lifted and the market finds the price.
+    expected: the cap rises to the price at which it balances.
     """
     c = pos.year
     comp = sim.sc.compliance
@@ -218,21 +218,41 @@ def values(sim, pos: Position, day: int, *, auction: bool = False) -> Values:
     if c < sim.years and (auction or certain or any(d > day for d in sim.schedule.auction_days(c))):
         # Nobody pays more now than later; to the tick above, so that a buyer capped there and
         # a seller asking a banked allowance's worth (rounded up) still meet at that price.
-        later = min(wtp, np.ceil(max(later_price(path), bank) / sim.tick - 1e-9) * sim.tick)
-        if not _short_at(sim, pos, later):
-            cap = later
+        later = max(later_price(path), bank)
+        if _short_at(sim, pos, later):
+            later = _balancing_price(sim, pos, later, wtp)
+        cap = min(wtp, np.ceil(later / sim.tick - 1e-9) * sim.tick)
     bank = min(bank, cap)
     return Values(np.full(sim.n, wtp), np.full(sim.n, cap), np.full(sim.n, bank))
 
 
+def _balancing_price(sim, pos: Position, lo: float, hi: float) -> float:
+    """The lowest price in [lo, hi] at which the year balances (`_short_at` is False), to the
+    tick by bisection; ``hi`` (non-compliance) where none does."""
+    if _short_at(sim, pos, hi):
+        return hi
+    while hi - lo > sim.tick / 2:
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if _short_at(sim, pos, mid) else (lo, mid)
+    return hi
+
+
 def _short_at(sim, pos: Position, price: float) -> bool:
     """Whether the market is short for the current year at ``price``: what the emitters need
-    beyond the supply their positions count on and the abatement that price pays for (t) is
-    positive (more than a tonne per emitter: plans land to rounding)."""
-    if not np.isfinite(price):
+    beyond the supply their positions count on, the reserve volume that price releases (CCR
+    left at or above its trigger; less the ECR left below its) and the abatement that price
+    pays for (t) is positive (more than a tonne per emitter: plans land to rounding)."""
+    res = sim.reserves
+    if not np.isfinite(price) or (res is not None and res.price_ceiling is not None
+                                  and price >= res.price_ceiling):
         return False
+    reserve = 0.0
+    if res is not None and res.ccr is not None and price >= res.ccr.trigger_price - sim.tick / 2:
+        reserve += sim.ccr_left
+    if res is not None and res.ecr is not None and price < res.ecr.trigger_price - sim.tick / 2:
+        reserve -= sim.ecr_left
     demand = pos.current + pos.short - pos.frac_left * abatement_at(sim.state.curves[pos.year], price)
-    return float(demand.sum()) > sim.n
+    return float(demand.sum()) - reserve > sim.n
 
 
 def bank_orders(sim, pos: Position, val: Values, active: np.ndarray, budget_t: int) -> Orders:
