@@ -60,9 +60,10 @@ class BatchError(CarbonsimError):
 class BatchInterrupted(KeyboardInterrupt):
     """Ctrl-C (or SIGTERM) stopped the batch; ``finished`` of ``total`` runs are kept in ``out``."""
 
-    def __init__(self, finished: int, total: int, out: Path) -> None:
+    def __init__(self, finished: int, total: int, out: Path, signum: int = 2) -> None:
         super().__init__(f"{finished} of {total} runs finished")
         self.finished, self.total, self.out = finished, total, out
+        self.signum = signum  # the signal that stopped it: 2 Ctrl-C (SIGINT), 15 SIGTERM
 
 
 @dataclass(frozen=True)
@@ -332,8 +333,9 @@ def run_batch(scenarios: Sequence, out: str | os.PathLike | None = None, *, repl
                         tracker.advance(failed=isinstance(outcome, str))
             summary, runs, fails = write_outputs(folder, specs, tables, failures, status, task_times,
                                                  info, time.perf_counter() - t0)
-    except KeyboardInterrupt:
-        raise BatchInterrupted(len(tables), len(specs), folder) from None
+    except KeyboardInterrupt as exc:
+        raise BatchInterrupted(len(tables), len(specs), folder,
+                               int(getattr(exc, "signum", 2))) from None
     return BatchResult(folder, summary, runs, fails, len(tables) - resumed, resumed,
                        len(failures), time.perf_counter() - t0)
 

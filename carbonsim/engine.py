@@ -23,6 +23,7 @@ from carbonsim.compliance import capped_obligation, settle
 from carbonsim.expectations import EXPECTATIONS, BankingView
 from carbonsim.ledger import Ledger
 from carbonsim.population import build_population
+from carbonsim.progress import ProgressCallback, Tally
 from carbonsim.results import Result, build_result
 from carbonsim.least_cost import LeastCost, least_cost
 from carbonsim.reserves import AuctionOutcome, msr_step, primary_auction
@@ -92,6 +93,8 @@ class Simulation:
         self.ledger = Ledger(self.n, self.years)
         self.mechanism = MECHANISMS.get(sc.market.mechanism)
         self.expect = EXPECTATIONS.get(sc.behaviour.expectations)
+        self.progress: ProgressCallback | None = None  # called after each session and deadline
+        self.tally: Tally | None = None
 
     # --- the calendar ---------------------------------------------------------------------
     def run(self) -> Ledger:
@@ -112,6 +115,8 @@ class Simulation:
         env.process(self._at(auctions, env))
         sessions = [(d + 0.5, self.session, int(d)) for d in self.schedule.session_days()]
         env.process(self._at(sessions, env))
+        if self.progress is not None:
+            self.tally = Tally(self.progress, len(sessions), self.years, self.sc.start_year)
         env.run()
         return self.ledger
 
@@ -121,6 +126,8 @@ class Simulation:
             self.state.accrue_to(int(t))
             step(arg)
             self.acc.check()
+            if self.tally is not None:
+                self.tally.after(step.__name__, self.state.year_of(int(t)))
 
     # --- yearly steps ---------------------------------------------------------------------
     def year_start(self, y: int) -> None:
@@ -476,8 +483,11 @@ class Simulation:
         self.ledger.record_auction(self.state.accrued_to, y, out, price)
 
 
-def run(scenario, seed: int | None = None) -> Result:
+def run(scenario, seed: int | None = None, progress: ProgressCallback | None = None) -> Result:
     """Simulate ``scenario``; ``seed`` (default: the scenario's) makes the run reproducible.
+
+    ``progress``, if given, is called with a carbonsim.progress.RunProgress after every trading
+    session and every compliance deadline (for a progress bar).
 
     The population is drawn from the first of two streams spawned from the seed and the run's
     randomness (participation, arrival order, forecast errors) from the second.
@@ -488,5 +498,6 @@ def run(scenario, seed: int | None = None) -> Result:
     t0 = time.perf_counter()
     population = build_population(scenario, np.random.default_rng(population_stream))
     sim = Simulation(scenario, population, np.random.default_rng(run_stream))
+    sim.progress = progress
     sim.run()
     return build_result(scenario, seed, sim, time.perf_counter() - t0)
