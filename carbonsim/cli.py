@@ -82,9 +82,18 @@ def _run(args: argparse.Namespace) -> int:
     title = (f"{settings.get('name', '')}: seed {result.seed}, "
              f"{result.wall_time_s:.2f} s, currency {settings.get('currency', '')}")
     terminal.print_headline(result.summary, str(settings.get("currency", "")), title)
+    print(_sentence(result, settings))
     print(f"results: {folder}")
     print(f"report: {folder / 'report.html'}")
     return EXIT_OK
+
+
+def _sentence(result, settings) -> str:
+    from carbonsim.headline import headline_sentence
+
+    offsets = (settings.get("compliance") or {}).get("offsets") or {}
+    return headline_sentence(result.summary, result.compliance, str(settings.get("currency", "")),
+                             float(offsets.get("price") or 0.0))
 
 
 # --- validate -----------------------------------------------------------------------------------
@@ -187,6 +196,7 @@ def _compare(args: argparse.Namespace) -> int:
         settings = output.resolved_scenario(result.scenario)
         terminal.print_headline(result.summary, str(settings.get("currency", "")),
                                 f"{name}: seed {result.seed}")
+        print(_sentence(result, settings))
     print(f"results: {folder}")
     print(f"report: {folder / 'report.html'}")
     return EXIT_OK

@@ -55,11 +55,17 @@ def comparison_table(runs: Sequence[tuple[str, object]]) -> pd.DataFrame:
     return table[BASE_COLUMNS + ordered]
 
 
+def _offset_price(result) -> float:
+    offsets = (output.resolved_scenario(result.scenario).get("compliance") or {}).get("offsets")
+    return float((offsets or {}).get("price") or 0.0)
+
+
 def who_pays(runs: Sequence[tuple[str, object]]) -> pd.DataFrame:
-    """Per scenario and sector over all years: emitters, emissions_t, abatement_cost, net_spend,
-    penalty and total_cost (currency)."""
-    frames = [report.sector_table(result.compliance).reset_index().assign(scenario=name)
-              for name, result in runs]
+    """Per scenario and sector over all years: the columns of carbonsim.who_pays.sector_table
+    (emitters, tonnes, abatement_cost, market_spend, auction_paid, offsets_paid, penalty,
+    total_cost, net_spend, share; currency)."""
+    frames = [report.sector_table(result.compliance, _offset_price(result)).reset_index()
+              .assign(scenario=name) for name, result in runs]
     table = pd.concat(frames, ignore_index=True)
     return table[["scenario", "sector", *[c for c in table.columns if c not in ("scenario", "sector")]]]
 

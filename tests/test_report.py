@@ -81,17 +81,22 @@ def test_settings_rows_cover_the_key_settings():
     rows = dict(report.settings_rows(scenario_settings(), fake_result().compliance))
     assert rows["cap"] == "1,000 t in the first year, reduced each year by 5% of it"
     assert rows["allocation: power"] == "benchmark (benchmark: 0.8)"
-    assert rows["allocation: steel"].startswith("grandfathering (base_years: 3")
+    assert rows["allocation: steel"] == "grandfathering (base years: 3, decline: 2%)"
     assert rows["auctioned share of the cap"] == "10%"
     assert rows["penalty"].startswith("100 EUR/t of shortfall")
     assert rows["banking"] == "allowed"
     assert rows["expectations"] == "hotelling, discount rate 5% a year"
     assert rows["market"] == "call_auction; tick 0.01 EUR; daily limit ±10%"
-    assert rows["reserves"] == "price_floor: 5"
+    assert rows["reserves"] == "price floor: 5 EUR/t"
+    assert rows["primary auctions"] == "reserve price: 10 EUR/t, unsold: cancel"
     assert rows["emitters"] == "4: power 2, steel 2"
     assert rows["years"] == "2021–2023 (3 compliance years)"
     assert dict(report.settings_rows(scenario_settings(cap=None)))["cap"] == "no absolute cap"
     assert dict(report.settings_rows(scenario_settings(cap=[160, 140])))["cap"] == "160, 140 t (one per year)"
+    big = dict(report.settings_rows(scenario_settings(cap=[1.05e8, 1.092e8], reserves={
+        "ccr": {"trigger_price": 13.0, "volume_t": 7514778.0}, "msr": None})))
+    assert big["cap"] == "105.00 M, 109.20 M t (one per year)"  # not 1.05e+08
+    assert big["reserves"] == "CCR (trigger price: 13 EUR/t, volume: 7.51 M t)"  # not a raw dict
     assert dict(report.settings_rows(scenario_settings(cap=140)))["cap"] == "140 t a year"
 
 
