@@ -22,7 +22,8 @@ _EXPORTS = {
     "run_batch": "carbonsim.batch",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = ["Result", "Scenario", "ScenarioError", "expand_sweep", "load_scenario", "run",
+           "run_batch"]  # the keys of _EXPORTS
 
 if TYPE_CHECKING:  # for type checkers and editors; at run time __getattr__ imports on demand
     from carbonsim.batch import run_batch
