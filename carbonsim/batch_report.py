@@ -3,8 +3,9 @@
 A *group* is one scenario file's sweep point; its replicates differ only by their seeds. For
 each group and year the page shows the median and the 5-95% band (linear interpolation between
 order statistics; NaN values, e.g. a year without trades, left out) of the mean price and the
-two fulfillment rates, as a table and as plots, then the failures and the list of runs. The page
-is self-contained (PNG plots inline, no script); every user string is escaped.
+two fulfillment rates, as a table and as plots, then the failures and the list of runs. A sweep
+first gets its own section, each outcome against the swept value (carbonsim.batch_sweep). The
+page is self-contained (PNG plots inline, no script); every user string is escaped.
 """
 
 from __future__ import annotations
@@ -101,7 +102,7 @@ def band_figure(bands: pd.DataFrame, column: str, ylabel: str, percent: bool = F
         color = _COLORS[k % len(_COLORS)]
         ax.fill_between(x, lo, hi, color=color, alpha=0.15, linewidth=0)
         ax.errorbar(x, mid, yerr=[np.nan_to_num(mid - lo), np.nan_to_num(hi - mid)], color=color,
-                    marker="o", ms=6, lw=2, capsize=4, label=str(group))
+                    marker="o", ms=6, lw=2, capsize=4, label=plots.plain(group))
     ax.grid(True, axis="y", color="#dddddd", linewidth=0.8)
     ax.spines[["top", "right"]].set_visible(False)
     years = np.unique(bands["year"].to_numpy()) if len(bands) else np.array([])
@@ -112,8 +113,8 @@ def band_figure(bands: pd.DataFrame, column: str, ylabel: str, percent: bool = F
         ax.set_ylim(0, 105)
         ax.yaxis.set_major_formatter(ticker.PercentFormatter(100, decimals=0))
     ax.set_xlabel("compliance year")
-    ax.set_ylabel(ylabel)
-    ax.set_title(title, loc="left")
+    ax.set_ylabel(plots.plain(ylabel))
+    ax.set_title(plots.plain(title), loc="left")
     if groups:
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncols=min(len(groups), 2),
                   frameon=False)
@@ -168,12 +169,16 @@ def _table(frame: pd.DataFrame, table_id: str, link_runs: bool = False) -> str:
 
 
 def batch_page(summary: pd.DataFrame, runs: pd.DataFrame, failures: pd.DataFrame,
-               sweep_keys: Sequence[str], currency: str = "", meta: Mapping | None = None) -> str:
-    """The HTML text of a batch's report (see the module).
+               sweep_keys: Sequence[str], currency: str = "", meta: Mapping | None = None,
+               offset_prices: Mapping[str, float] | None = None) -> str:
+    """The HTML text of a batch's report (see the module; the sweep section: batch_sweep).
 
     ``summary``, ``runs`` and ``failures`` are the frames of summary.csv, runs.csv and
-    failures.csv; ``meta`` may hold replicates, executor, wall_time_s (s) and started_utc.
+    failures.csv; ``meta`` may hold replicates, executor, wall_time_s (s) and started_utc;
+    ``offset_prices`` maps run id -> offset price (currency/t), for the cost of each run.
     """
+    from carbonsim.batch_sweep import sweep_html
+
     meta = dict(meta or {})
     labels = group_labels(runs, sweep_keys)
     bands = replicate_bands(summary, labels)
@@ -189,7 +194,8 @@ def batch_page(summary: pd.DataFrame, runs: pd.DataFrame, failures: pd.DataFrame
         facts.append(f"wall time {float(meta['wall_time_s']):.1f} s")
     body = (f"<h1>Batch: {_e(', '.join(map(str, names)) or 'no runs')}</h1>"
             f'<p class="meta">{_e(" · ".join(facts))}</p>'
-            "<h2>Across replicates, by group and year</h2>" + _bands_table(bands, currency)
+            + sweep_html(summary, runs, sweep_keys, currency, offset_prices)
+            + "<h2>Across replicates, by group and year</h2>" + _bands_table(bands, currency)
             + '<p class="note">A group is one scenario and sweep point; its replicates differ '
               "only by their seeds. Median [5%, 95%] across the group's runs; n/a: no run had a "
               "value (e.g. nothing traded that year).</p>")
