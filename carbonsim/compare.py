@@ -134,7 +134,7 @@ def _figures(runs: Sequence[tuple[str, object]], table: pd.DataFrame, currency: 
             "Fulfillment and efficiency by year",
             percent=("fulfillment_entities", "fulfillment_volume", "efficiency")),
         "who_pays": plots.sector_bars(
-            payers, f"total cost ({cur}): abatement + net spend + penalties",
+            payers, f"total cost ({cur}): abatement + allowances bought, net + offsets + penalties",
             "Who pays: total cost by sector, all years"),
     }
     return {name: plots.png_bytes(fig) for name, fig in figures.items()}

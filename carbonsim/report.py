@@ -379,8 +379,13 @@ def compare_page(runs: Sequence[tuple[str, object, Mapping]], figures: Mapping[s
             + '<p class="note">Highlighted rows differ between the runs.</p>'
             + "<h2>Plots</h2>"
             + "".join(_img(png, _CAPTIONS.get(k, k.replace("_", " "))) for k, png in figures.items()))
+    from carbonsim.headline import headline_sentence
+
     for name, result, settings in runs:
+        text = headline_sentence(result.summary, result.compliance,
+                                 str(settings.get("currency", "")), _offset_price(settings))
         body += (f"<h2>Headline numbers: {_e(name)}</h2>"
+                 f'<p class="headline">{_e(text)}</p>'
                  + _headline_html(result.summary, str(settings.get("currency", "")),
                                   f"headline-{name}"))
     if table is not None:

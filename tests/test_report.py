@@ -149,3 +149,65 @@ def test_report_in_headless_chromium(tmp_path):
     proc = chromium((folder / "report.html").as_uri(), f"--screenshot={shot}",
                     "--window-size=1280,2400", "--hide-scrollbars")
     assert proc.returncode == 0 and shot.stat().st_size > 50_000  # a rendered page, not a blank one
+
+
+def _row_cells(page: str, table_id: str) -> dict[str, dict[str, str]]:
+    """The data-col cells of each data-row of a table (the who-pays and balance tables)."""
+    table = re.search(rf'<table id="{re.escape(table_id)}">(.*?)</table>', page, re.DOTALL).group(1)
+    rows = re.findall(r'<tr data-row="([^"]*)"[^>]*>(.*?)</tr>', table, re.DOTALL)
+    cell = r'<td data-col="([^"]+)"(?: data-year="([^"]+)")?>(.*?)</td>'
+    return {html.unescape(key): {(year or c): html.unescape(v) for c, year, v in re.findall(cell, row)}
+            for key, row in rows}
+
+
+def test_run_page_opens_with_the_sentence_and_shows_who_pays_and_the_balance():
+    r = fake_result()
+    page = report.run_page(r, scenario_settings(), {"price_path": PNG})
+    sentence = re.search(r'<p class="headline" id="headline-sentence">(.*?)</p>', page).group(1)
+    assert page.index("headline-sentence") < page.index('id="headline"')  # before any table
+    assert sentence.startswith("Over 2021–2023 the allowance price averaged")
+    assert "least-cost" in sentence and "of emitters met their obligation" in sentence
+    assert "steel bore the most" in sentence and "the government received 12,800 EUR" in sentence
+    who = _row_cells(page, "sectors")
+    assert list(who) == ["power", "steel", "all sectors"]
+    assert who["steel"]["auction_paid"] == "6,000"  # 25 t x 40 EUR/t x 2 emitters x 3 years
+    assert who["all sectors"]["share"] == "100.0"
+    tonnes = _row_cells(page, "sector-allowances")
+    assert tonnes["power"]["free_allocation_t"] == "1,200"
+    balance = _row_cells(page, "supply-balance")
+    assert balance["bank_change_t"] == {"2021": "-60", "2022": "-20", "2023": "25"}
+    assert list(balance)[:3] == ["cap_t", "cap_not_sold_t", "reserve_sold_t"]
+    gov = _row_cells(page, "government")
+    assert gov["all years"]["total"] == "12,800"
+
+
+@pytest.mark.browser
+def test_headline_sentence_and_who_pays_in_headless_chromium(tmp_path):
+    """A real run with four sectors and auctions: Chromium shows the headline sentence and the
+    who-pays table, and both agree with the run's own CSV files."""
+    if _chromium() is None:
+        pytest.skip("needs a headless Chromium (Debian: apt-get install -y chromium)")
+    from carbonsim.headline import headline_sentence
+    from carbonsim.who_pays import sector_table
+
+    folder = tmp_path / "run"
+    assert main(["run", str(SCENARIOS / "allocation-comparison" / "hybrid.yaml"), "--out", str(folder)]) == 0
+    proc = chromium((folder / "report.html").as_uri(), "--dump-dom")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    dom = proc.stdout
+    summary = pd.read_csv(folder / "summary.csv")
+    compliance = pd.read_csv(folder / "compliance.csv")
+    sentence = html.unescape(re.search(r'id="headline-sentence">(.*?)</p>', dom, re.S).group(1))
+    assert sentence == headline_sentence(summary, compliance, "EUR")
+    assert sentence.startswith("Over 2025–2026 the allowance price averaged ")
+    assert "power bore the most" in sentence and "the government received" in sentence
+    who = _row_cells(dom, "sectors")
+    expected = sector_table(compliance)
+    assert list(who) == [*expected.index, "all sectors"]
+    for sector, row in expected.iterrows():
+        for col in ("abatement_cost", "market_spend", "auction_paid", "penalty", "total_cost"):
+            assert who[sector][col] == report.format_value(row[col], "amount"), (sector, col)
+    assert float(who["power"]["share"]) > 50  # power buys all its allowances at auction
+    balance = _row_cells(dom, "supply-balance")
+    assert balance["bank_change_t"] == {str(y): report.format_value(v, "amount") for y, v in
+                                        zip(summary.year, summary.bank_change_t)}
