@@ -21,6 +21,7 @@ which rewrites the files and reports each rewritten one as a skipped test; revie
 from __future__ import annotations
 
 import csv
+import re
 import math
 import os
 import sys
@@ -332,3 +333,23 @@ def test_the_shanghai_population_file_is_what_its_tool_writes():
         rows = list(csv.DictReader(fh))
     made = [{k: str(v) for k, v in row.items()} for row in tool.rows()]
     assert rows == made
+
+
+def _header(path: Path) -> str:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return "\n".join(line for line in lines[: next(k for k, l in enumerate(lines)
+                                                     if not l.startswith("#"))])
+
+
+@pytest.mark.parametrize("rel", ["shanghai-2020.yaml", "china-national-2021.yaml", "eu-ets-2024.yaml",
+                                 "rggi.yaml", "california.yaml"])
+def test_calibrated_scenarios_cite_their_sources_in_the_file(rel):
+    header = _header(SCENARIOS / rel)
+    assert "../" not in header and "facts file" not in header  # nothing outside the repository
+    body, _, listed = header.partition("# Sources:")
+    assert listed, "no source list at the end of the header comment"
+    cited = set(re.findall(r"\[([A-G]\d+[a-z]?)\]", body))
+    entries = dict(re.findall(r"^# \[([A-G]\d+[a-z]?)\] (.+)$", listed, re.M))
+    assert cited and cited == set(entries), (cited ^ set(entries))
+    for key, text in entries.items():
+        assert len(text) > 20, key  # a publication, not a bare key
