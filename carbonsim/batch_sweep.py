@@ -127,7 +127,12 @@ def sweep_figure(table: pd.DataFrame, key: str, currency: str):
             ax.yaxis.set_major_formatter(ticker.PercentFormatter(100, decimals=0))
         else:
             ax.yaxis.set_major_formatter(ticker.FuncFormatter(style._compact))
-        style._headroom(ax, 0.1)
+        top = max((np.nanmax(np.append(line.get_ydata(), 0.0)) for line in ax.lines), default=0.0)
+        if top > 0:
+            style._headroom(ax, 0.1)
+        else:  # all zero (e.g. no penalties): a plain zero line, not an axis from -0.06
+            ax.set_ylim(0, 1)
+            ax.yaxis.set_major_locator(ticker.FixedLocator([0]))
     for ax in axes[1]:
         ax.set_xlabel(style.plain(f"{key} (swept)"))
     handles, labels = axes[0, 0].get_legend_handles_labels()
