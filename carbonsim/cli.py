@@ -74,8 +74,7 @@ def _run_args(p: argparse.ArgumentParser) -> None:
 def _run(args: argparse.Namespace) -> int:
     from carbonsim import output, terminal
 
-    label = f"running {args.scenario.name}"
-    with terminal.run_progress(label) as progress:
+    with terminal.run_progress(args.scenario.stem) as progress:
         result, folder = output.run_and_write(args.scenario, args.seed, args.out,
                                               command=args.command_line, progress=progress)
     settings = output.resolved_scenario(result.scenario)

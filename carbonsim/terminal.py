@@ -91,6 +91,8 @@ class _Clock(ProgressColumn):
 
     def render(self, task) -> Text:
         elapsed = _clock(task.elapsed or 0.0)
+        if task.finished:  # e.g. a run simulated and writing its files: nothing to estimate
+            return Text(f"elapsed {elapsed}", style="progress.elapsed")
         left = task.fields.get("left")
         if left is None:
             remaining = task.time_remaining
@@ -163,7 +165,8 @@ def progress(description: str, total: int | None = None,
     if not console.is_terminal:
         yield Tracker(total, None, None, console, description, eta)
         return
-    columns = [SpinnerColumn(), TextColumn("{task.description}"), BarColumn()]
+    columns = [SpinnerColumn(), TextColumn("{task.description}"),
+               BarColumn(bar_width=12 if eta else 40)]
     fields = {"failed": 0, "remaining": total}
     if total is not None:
         columns += [MofNCompleteColumn(), TextColumn("failed {task.fields[failed]}")]
@@ -208,17 +211,17 @@ def run_progress(description: str, console: Console | None = None,
     def keep() -> Column:
         return Column(no_wrap=True)
 
+    # Fits an 80-column terminal: name, bar, counts, then both times, each with its label.
     columns = [SpinnerColumn(), TextColumn("{task.description}", table_column=keep()),
-               BarColumn(bar_width=16), TextColumn("{task.fields[counts]}", table_column=keep()),
+               BarColumn(bar_width=10), TextColumn("{task.fields[counts]}", table_column=keep()),
                _Clock(table_column=keep())]
     with Progress(*columns, console=console, transient=True) as bar:
-        task = bar.add_task(description, total=None, counts="starting")
+        task = bar.add_task(description, total=None, counts="preparing the run")
 
         def update(p) -> None:
             done = p.years_done >= p.years_total
             bar.update(task, completed=p.sessions_done, total=max(p.sessions_total, 1),
-                       description=f"{description}: writing results" if done else description,
-                       counts=(f"{p.year} · sessions {p.sessions_done:,}/{p.sessions_total:,} · "
-                               f"years {p.years_done}/{p.years_total} settled"))
+                       counts="simulated; writing the results" if done else
+                       f"sessions {p.sessions_done:,}/{p.sessions_total:,} · years {p.years_done}/{p.years_total}")
 
         yield update

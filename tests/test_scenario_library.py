@@ -337,8 +337,8 @@ def test_the_shanghai_population_file_is_what_its_tool_writes():
 
 def _header(path: Path) -> str:
     lines = path.read_text(encoding="utf-8").splitlines()
-    return "\n".join(line for line in lines[: next(k for k, l in enumerate(lines)
-                                                     if not l.startswith("#"))])
+    end = next(k for k, line in enumerate(lines) if not line.startswith("#"))
+    return "\n".join(lines[:end])
 
 
 @pytest.mark.parametrize("rel", ["shanghai-2020.yaml", "china-national-2021.yaml", "eu-ets-2024.yaml",
