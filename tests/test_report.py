@@ -109,6 +109,10 @@ def test_compare_page_side_by_side():
     assert '<tr class=diff><th class="l">penalty</th>' in page
     assert _cells(page, "headline-b")[0]["least_cost_price"] == "80.00"
     assert 'id="who-pays"' in page and 'id="per-year"' in page
+    per_year = re.search(r'<table id="per-year">(.*?)</table>', page, re.S).group(1)
+    head = re.findall(r"<th[^>]*>(.*?)</th>", per_year.split("</thead>")[0])
+    assert len(head) == 10 and "net_spend." not in per_year  # labelled columns, no raw names
+    assert "mean price<small>EUR/t</small>" in head and '<div class="wide">' in page
 
 
 def _chromium() -> str | None:
