@@ -1,7 +1,8 @@
 """The ``carbonsim`` command: a thin shell over the Python API (see design/CLI.md).
 
 Exit status: 0 done; 1 a run failed (a CarbonsimError, an OSError writing results, or an
-unexpected error); 2 bad usage or a bad scenario. Errors print one line per problem and no
+unexpected error); 2 bad usage or a bad scenario; 130 interrupted by Ctrl-C (143 by SIGTERM),
+as shells report a command stopped by that signal. Errors print one line per problem and no
 traceback unless ``--debug`` is given.
 
 Adding a subcommand: write ``_NAME_args(parser)`` (its options, each help text with units) and
@@ -27,6 +28,17 @@ from carbonsim.errors import CarbonsimError
 __all__ = ["SUBCOMMANDS", "Subcommand", "build_parser", "console", "main", "seed_type"]
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_INTERRUPTED = 128 + signal.SIGINT  # 130; SIGTERM gives 128 + 15
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C so temporary folders are removed on the way out."""
+
+    signum = signal.SIGTERM
+
+
+def _interrupted_status(exc: BaseException) -> int:
+    return 128 + int(getattr(exc, "signum", signal.SIGINT))
 
 
 def seed_type(text: str) -> int:
@@ -63,17 +75,25 @@ def _run(args: argparse.Namespace) -> int:
     from carbonsim.outputs import run_folder as output
     from carbonsim.outputs import terminal
 
-    label = f"running {args.scenario.name}"
-    with terminal.progress(label):
+    with terminal.run_progress(args.scenario.stem) as progress:
         result, folder = output.run_and_write(args.scenario, args.seed, args.out,
-                                              command=args.command_line)
+                                              command=args.command_line, progress=progress)
     settings = output.resolved_scenario(result.scenario)
     title = (f"{settings.get('name', '')}: seed {result.seed}, "
              f"{result.wall_time_s:.2f} s, currency {settings.get('currency', '')}")
     terminal.print_headline(result.summary, str(settings.get("currency", "")), title)
+    print(_sentence(result, settings))
     print(f"results: {folder}")
     print(f"report: {folder / 'report.html'}")
     return EXIT_OK
+
+
+def _sentence(result, settings) -> str:
+    from carbonsim.outputs.headline import headline_sentence
+
+    offsets = (settings.get("compliance") or {}).get("offsets") or {}
+    return headline_sentence(result.summary, result.compliance, str(settings.get("currency", "")),
+                             float(offsets.get("price") or 0.0))
 
 
 # --- validate -----------------------------------------------------------------------------------
@@ -128,7 +148,7 @@ def _batch(args: argparse.Namespace) -> int:
     except BatchInterrupted as exc:
         _err(f"carbonsim: interrupted: {exc.finished} of {exc.total} runs are finished and kept "
              f"in {exc.out / 'runs'}; run the same command again to resume")
-        return EXIT_FAILED
+        return _interrupted_status(exc)
     except BatchError as exc:
         _err(f"carbonsim: error: {exc}")
         return EXIT_FAILED
@@ -178,6 +198,7 @@ def _compare(args: argparse.Namespace) -> int:
         settings = output.resolved_scenario(result.scenario)
         terminal.print_headline(result.summary, str(settings.get("currency", "")),
                                 f"{name}: seed {result.seed}")
+        print(_sentence(result, settings))
     print(f"results: {folder}")
     print(f"report: {folder / 'report.html'}")
     return EXIT_OK
@@ -204,7 +225,7 @@ SUBCOMMANDS: list[Subcommand] = [
     Subcommand("schema", "print the JSON Schema of the scenario format", _schema_args, _schema),
 ]
 
-_EPILOG = """exit status: 0 done, 1 a run failed, 2 bad usage or bad scenario.
+_EPILOG = """exit status: 0 done, 1 a run failed, 2 bad usage or bad scenario, 130 interrupted.
 units: tonnes CO2e (t), prices in the scenario's currency per t, rates as fractions."""
 
 
@@ -268,10 +289,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         _debug(args)
         _err(f"carbonsim: could not read or write files: {exc}{_os_hint(exc)}")
         return EXIT_FAILED
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         _debug(args)
         _err("carbonsim: interrupted; nothing was written")
-        return EXIT_FAILED
+        return _interrupted_status(exc)
     except Exception as exc:  # noqa: BLE001 - a bug: one line, and the way to see more
         _debug(args)
         _err(f"carbonsim: unexpected error: {type(exc).__name__}: {exc} "
@@ -285,7 +306,7 @@ def _debug(args: argparse.Namespace) -> None:
 
 
 def _terminate(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt  # unwinds like Ctrl-C: temporary folders are removed
+    raise Terminated  # unwinds like Ctrl-C: temporary folders are removed
 
 
 def console() -> None:

@@ -15,6 +15,7 @@ from carbonsim.sim.results import (
     TRADE_COLUMNS,
     Result,
 )
+from carbonsim.sim.supply import supply_balance
 
 SECTORS = ("power", "steel")
 
@@ -96,6 +97,8 @@ def fake_result(name: str = "fake", years: int = 3, trades: bool = True, seed: i
                 "abatement_cost": 400.0 + 50 * y + 100 * k, "compliant": short == 0,
                 "auction_bought_t": 25.0 if sector == "steel" else 0.0,
                 "net_spend": (bought - sold) * price_level, "obligation_t": 240.0 - 10 * y,
+                "auction_paid": (25.0 if sector == "steel" else 0.0) * price_level,
+                "offsets_bought_t": 0.0,
             })
     compliance = pd.DataFrame(rows)[COMPLIANCE_COLUMNS]
     by = compliance.groupby("year")
@@ -119,7 +122,7 @@ def fake_result(name: str = "fake", years: int = 3, trades: bool = True, seed: i
         "least_cost_abatement_cost": by["abatement_cost"].sum().to_numpy() * 0.9,
         "efficiency": np.full(years, 0.9), "least_cost_bank_t": np.linspace(30, 0, years),
         "efficiency_year": np.full(years, 0.9),
-    })[SUMMARY_COLUMNS]
+    })
     trade_rows = traded.loc[traded.index.repeat(2), ["date", "year", "price"]].reset_index(drop=True)
     trade_rows["id"] = np.tile(["power-1", "steel-2"], len(traded))
     trade_rows["side"] = np.tile(np.array([-1, 1], dtype="int8"), len(traded))
@@ -128,6 +131,10 @@ def fake_result(name: str = "fake", years: int = 3, trades: bool = True, seed: i
     msr = pd.DataFrame({"year": years_idx, "tnac_t": np.full(years, 40.0),
                         "intake_t": np.zeros(years), "release_t": np.zeros(years),
                         "cancelled_t": np.zeros(years), "held_t": np.zeros(years)})
+    balance = supply_balance(summary, compliance, auctions, trades_df, msr,
+                             lapsed_t=np.zeros(years), owed_t=np.zeros(years),
+                             correction_factor=np.ones(years))
+    summary = pd.concat([summary, balance], axis=1)[SUMMARY_COLUMNS]
     settings = scenario if scenario is not None else scenario_settings(name, years)
     return Result(settings, seed, prices, auctions, compliance, summary, trades_df, msr, 1.25)
 

@@ -31,7 +31,7 @@ def work(tmp_path, monkeypatch):
 
 
 def _engine_raises(monkeypatch, error: BaseException) -> None:
-    def run(scenario, seed=None):
+    def run(scenario, seed=None, progress=None):
         raise error
 
     monkeypatch.setattr("carbonsim.sim.engine.run", run)
@@ -156,9 +156,9 @@ def test_unexpected_error_exits_1_with_hint_and_debug_shows_traceback(work, monk
     assert "Traceback" in capsys.readouterr().err
 
 
-def test_interrupted_run_exits_1_and_writes_nothing(work, monkeypatch, capsys):
+def test_interrupted_run_exits_130_and_writes_nothing(work, monkeypatch, capsys):
     _engine_raises(monkeypatch, KeyboardInterrupt())
-    assert main(["run", "good.yaml"]) == 1
+    assert main(["run", "good.yaml"]) == 130
     assert "interrupted" in capsys.readouterr().err
     assert not (work / "results").exists()
 
@@ -184,7 +184,7 @@ def test_sigterm_while_writing_leaves_nothing(work):
         time.sleep(0.05)
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=30)
-    assert proc.returncode == 1
+    assert proc.returncode == 143  # 128 + SIGTERM, as a shell reports it
     assert "interrupted" in err and "Traceback" not in err
     assert sorted(p.name for p in work.iterdir()) == ["bad.yaml", "good.yaml"]
 

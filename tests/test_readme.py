@@ -1,5 +1,7 @@
-"""The README's two commands: CI runs the test command, and the main job really runs."""
+"""The README's two commands: each makes and uses its own virtual environment (so it works on
+a Python that refuses system-wide installs), CI runs the test command, and the main job runs."""
 
+import configparser
 import re
 import shutil
 import subprocess
@@ -7,6 +9,10 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+RUN = ("python3 -m venv .venv && .venv/bin/python -m pip install -e . && "
+       ".venv/bin/carbonsim run scenarios/textbook-two-firms.yaml")
+TEST = ('python3 -m venv .venv-dev && .venv-dev/bin/python -m pip install -e ".[dev]" && '
+        ".venv-dev/bin/python -m pytest")
 
 
 def readme_commands() -> list[str]:
@@ -14,20 +20,44 @@ def readme_commands() -> list[str]:
     return [b.strip() for b in blocks[:2]]
 
 
+def _steps(command: str) -> list[str]:
+    return [step.strip() for step in command.split("&&")]
+
+
 def test_readme_has_the_two_setup_commands_and_ci_runs_the_test_command():
     run, test = readme_commands()
-    assert run.startswith("python3 -m pip install -e . && carbonsim run ")
-    assert test == 'python3 -m pip install -e ".[dev]" && python3 -m pytest'
+    assert (run, test) == (RUN, TEST)
     ci = (ROOT / ".ci" / "run").read_text().splitlines()
     assert test in ci
 
 
+def test_each_command_installs_into_and_runs_from_its_own_environment():
+    for command, env in zip(readme_commands(), (".venv", ".venv-dev")):
+        create, *rest = _steps(command)
+        assert create == f"python3 -m venv {env}"
+        # nothing after that touches the system Python: no bare pip, python3 or console script
+        assert all(step.startswith(f"{env}/bin/") for step in rest), command
+        assert "pip install" in rest[0]
+    assert {".venv/", ".venv-dev/"} <= set((ROOT / ".gitignore").read_text().split())
+
+
+def test_the_dev_extra_has_every_package_the_tests_skip_without():
+    skipped = set()
+    for path in (ROOT / "tests").rglob("*.py"):
+        skipped |= set(re.findall(r'importorskip\("([A-Za-z0-9_]+)"', path.read_text()))
+    config = configparser.ConfigParser()
+    config.read(ROOT / "setup.cfg")
+    dev = {re.split(r"[<>=\[ ]", line.strip())[0].lower()
+           for line in config["options.extras_require"]["dev"].splitlines() if line.strip()}
+    assert skipped and {name.lower() for name in skipped} <= dev, skipped - dev
+
+
 def test_the_main_job_command_runs_and_points_to_the_report(tmp_path):
     run, _ = readme_commands()
-    job = run.split("&&", 1)[1].split()  # the install step is what CI already did
-    assert job[0] == "carbonsim"
+    job = _steps(run)[-1].split()  # the environment steps are what CI already did
+    assert job[0] == ".venv/bin/carbonsim"
     shutil.copytree(ROOT / "scenarios", tmp_path / "scenarios")
-    exe = shutil.which("carbonsim")  # the console script the install step made
+    exe = shutil.which("carbonsim")  # this environment's console script, if installed
     cmd = [exe, *job[1:]] if exe else [sys.executable, "-m", "carbonsim", *job[1:]]
     out = subprocess.run(cmd, cwd=tmp_path,
                          capture_output=True, text=True, timeout=600)

@@ -123,8 +123,11 @@ def write_outputs(folder: Path, specs: Sequence, tables: Mapping, failures: Mapp
         replace_bytes(folder / "dataset" / f"{name}.parquet",
                        _parquet_bytes(_arrow_safe(frame, sweep_keys)))
     currency = next((str(s.scenario.get("currency", "")) for s in specs), "")
+    offset_prices = {s.run_id: float(((s.scenario.get("compliance") or {}).get("offsets") or {})
+                                      .get("price") or 0.0) for s in specs}
     page = batch_report.batch_page(summary, runs, failed, sweep_keys, currency,
-                                   meta={**info, "wall_time_s": round(wall_time_s, 3)})
+                                   meta={**info, "wall_time_s": round(wall_time_s, 3)},
+                                   offset_prices=offset_prices)
     replace_bytes(folder / "report.html", page.encode("utf-8"))
     counts = runs["status"].value_counts().to_dict()
     done = {**info, "wall_time_s": round(wall_time_s, 3),

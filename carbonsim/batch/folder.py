@@ -25,9 +25,10 @@ class BatchError(CarbonsimError):
 class BatchInterrupted(KeyboardInterrupt):
     """Ctrl-C (or SIGTERM) stopped the batch; ``finished`` of ``total`` runs are kept in ``out``."""
 
-    def __init__(self, finished: int, total: int, out: Path) -> None:
+    def __init__(self, finished: int, total: int, out: Path, signum: int = 2) -> None:
         super().__init__(f"{finished} of {total} runs finished")
         self.finished, self.total, self.out = finished, total, out
+        self.signum = signum  # the signal that stopped it: 2 Ctrl-C (SIGINT), 15 SIGTERM
 
 
 def replace_bytes(path: Path, data: bytes) -> None:

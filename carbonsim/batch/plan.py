@@ -260,8 +260,9 @@ def run_batch(scenarios: Sequence, out: str | os.PathLike | None = None, *, repl
                         tracker.advance(failed=isinstance(outcome, str))
             summary, runs, fails = write_outputs(folder, specs, tables, failures, status, task_times,
                                                  info, time.perf_counter() - t0)
-    except KeyboardInterrupt:
-        raise BatchInterrupted(len(tables), len(specs), folder) from None
+    except KeyboardInterrupt as exc:
+        raise BatchInterrupted(len(tables), len(specs), folder,
+                               int(getattr(exc, "signum", 2))) from None
     return BatchResult(folder, summary, runs, fails, len(tables) - resumed, resumed,
                        len(failures), time.perf_counter() - t0)
 

@@ -3,8 +3,9 @@
 A *group* is one scenario file's sweep point; its replicates differ only by their seeds. For
 each group and year the page shows the median and the 5-95% band (linear interpolation between
 order statistics; NaN values, e.g. a year without trades, left out) of the mean price and the
-two fulfillment rates, as a table and as plots, then the failures and the list of runs. The page
-is self-contained (PNG plots inline, no script); every user string is escaped.
+two fulfillment rates, as a table and as plots, then the failures and the list of runs. A sweep
+first gets its own section, each outcome against the swept value (carbonsim.batch.sweep_report). The
+page is self-contained (PNG plots inline, no script); every user string is escaped.
 """
 
 from __future__ import annotations
@@ -16,9 +17,8 @@ import pandas as pd
 from matplotlib import ticker
 from matplotlib.figure import Figure
 
-from carbonsim.outputs import plots
+from carbonsim.outputs import html, plots
 
-from carbonsim.outputs import report
 
 __all__ = ["BAND_COLUMNS", "band_figure", "batch_page", "group_labels", "replicate_bands"]
 
@@ -30,7 +30,7 @@ QUANTILES = {"p5": 0.05, "median": 0.5, "p95": 0.95}
 _PER_FIGURE = 6  # groups drawn in one figure; more go to further figures
 _MAX_RUN_ROWS = 500  # runs listed in the page
 _COLORS = ["#1f5fa8", "#e07b22", "#2e8b57", "#b8323a", "#7b4fa6", "#8c6d31"]
-_e = report._e
+_e = html.escape
 
 
 def _short(value: object) -> str:
@@ -103,7 +103,7 @@ def band_figure(bands: pd.DataFrame, column: str, ylabel: str, percent: bool = F
         color = _COLORS[k % len(_COLORS)]
         ax.fill_between(x, lo, hi, color=color, alpha=0.15, linewidth=0)
         ax.errorbar(x, mid, yerr=[np.nan_to_num(mid - lo), np.nan_to_num(hi - mid)], color=color,
-                    marker="o", ms=6, lw=2, capsize=4, label=str(group))
+                    marker="o", ms=6, lw=2, capsize=4, label=plots.plain(group))
     ax.grid(True, axis="y", color="#dddddd", linewidth=0.8)
     ax.spines[["top", "right"]].set_visible(False)
     years = np.unique(bands["year"].to_numpy()) if len(bands) else np.array([])
@@ -114,8 +114,8 @@ def band_figure(bands: pd.DataFrame, column: str, ylabel: str, percent: bool = F
         ax.set_ylim(0, 105)
         ax.yaxis.set_major_formatter(ticker.PercentFormatter(100, decimals=0))
     ax.set_xlabel("compliance year")
-    ax.set_ylabel(ylabel)
-    ax.set_title(title, loc="left")
+    ax.set_ylabel(plots.plain(ylabel))
+    ax.set_title(plots.plain(title), loc="left")
     if groups:
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncols=min(len(groups), 2),
                   frameon=False)
@@ -146,9 +146,9 @@ def _bands_table(bands: pd.DataFrame, currency: str) -> str:
     body = ""
     for row in bands.to_dict("records"):
         cells = "".join(
-            f'<td data-col="{c}">{_e(report.format_value(row[f"{c}_median"], kind))} ['
-            f'{_e(report.format_value(row[f"{c}_p5"], kind))}, '
-            f'{_e(report.format_value(row[f"{c}_p95"], kind))}]</td>'
+            f'<td data-col="{c}">{_e(html.format_value(row[f"{c}_median"], kind))} ['
+            f'{_e(html.format_value(row[f"{c}_p5"], kind))}, '
+            f'{_e(html.format_value(row[f"{c}_p95"], kind))}]</td>'
             for c, _, _, kind in BAND_COLUMNS)
         body += (f'<tr><td class="l">{_e(row["group"])}</td><td>{row["year"]}</td>'
                  f'<td>{row["runs"]}</td>{cells}</tr>')
@@ -161,7 +161,7 @@ def _table(frame: pd.DataFrame, table_id: str, link_runs: bool = False) -> str:
     for row in frame.to_dict("records"):
         cells = []
         for col, value in row.items():
-            text = _e(report.format_value(value, "text"))
+            text = _e(html.format_value(value, "text"))
             if link_runs and col == "run_id" and row.get("status") != "failed":
                 text = f'<a href="runs/{text}/report.html">{text}</a>'
             cells.append(f'<td class="l" data-col="{_e(col)}">{text}</td>')
@@ -170,12 +170,16 @@ def _table(frame: pd.DataFrame, table_id: str, link_runs: bool = False) -> str:
 
 
 def batch_page(summary: pd.DataFrame, runs: pd.DataFrame, failures: pd.DataFrame,
-               sweep_keys: Sequence[str], currency: str = "", meta: Mapping | None = None) -> str:
-    """The HTML text of a batch's report (see the module).
+               sweep_keys: Sequence[str], currency: str = "", meta: Mapping | None = None,
+               offset_prices: Mapping[str, float] | None = None) -> str:
+    """The HTML text of a batch's report (see the module; the sweep section: batch_sweep).
 
     ``summary``, ``runs`` and ``failures`` are the frames of summary.csv, runs.csv and
-    failures.csv; ``meta`` may hold replicates, executor, wall_time_s (s) and started_utc.
+    failures.csv; ``meta`` may hold replicates, executor, wall_time_s (s) and started_utc;
+    ``offset_prices`` maps run id -> offset price (currency/t), for the cost of each run.
     """
+    from carbonsim.batch.sweep_report import sweep_html
+
     meta = dict(meta or {})
     labels = group_labels(runs, sweep_keys)
     bands = replicate_bands(summary, labels)
@@ -191,12 +195,13 @@ def batch_page(summary: pd.DataFrame, runs: pd.DataFrame, failures: pd.DataFrame
         facts.append(f"wall time {float(meta['wall_time_s']):.1f} s")
     body = (f"<h1>Batch: {_e(', '.join(map(str, names)) or 'no runs')}</h1>"
             f'<p class="meta">{_e(" · ".join(facts))}</p>'
-            "<h2>Across replicates, by group and year</h2>" + _bands_table(bands, currency)
+            + sweep_html(summary, runs, sweep_keys, currency, offset_prices)
+            + "<h2>Across replicates, by group and year</h2>" + _bands_table(bands, currency)
             + '<p class="note">A group is one scenario and sweep point; its replicates differ '
               "only by their seeds. Median [5%, 95%] across the group's runs; n/a: no run had a "
               "value (e.g. nothing traded that year).</p>")
     if len(bands):
-        body += "<h2>Plots</h2>" + "".join(report._img(png, cap) for cap, png in
+        body += "<h2>Plots</h2>" + "".join(html.image_tag(png, cap) for cap, png in
                                            _figures(bands, currency))
     body += f"<h2>Failures ({len(failures)})</h2>"
     body += (_table(failures, "failures") if len(failures)
@@ -204,8 +209,8 @@ def batch_page(summary: pd.DataFrame, runs: pd.DataFrame, failures: pd.DataFrame
     shown = runs.drop(columns=[c for c in ("source", "point") if c in runs]).head(_MAX_RUN_ROWS)
     for col in ("wall_time_s", "task_time_s"):
         if col in shown:
-            shown[col] = shown[col].map(lambda v: report.format_value(v, "price"))
+            shown[col] = shown[col].map(lambda v: html.format_value(v, "price"))
     body += ("<h2>Runs</h2>" + _table(shown, "runs", link_runs=True)
              + (f'<p class="note">First {_MAX_RUN_ROWS} of {len(runs)} runs; all are in '
                 "runs.csv.</p>" if len(runs) > _MAX_RUN_ROWS else ""))
-    return report._page(f"carbonsim batch: {', '.join(map(str, names))}", body)
+    return html.page(f"carbonsim batch: {', '.join(map(str, names))}", body)

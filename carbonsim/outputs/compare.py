@@ -59,11 +59,17 @@ def comparison_table(runs: Sequence[tuple[str, object]]) -> pd.DataFrame:
     return table[BASE_COLUMNS + ordered]
 
 
+def _offset_price(result) -> float:
+    offsets = (output.resolved_scenario(result.scenario).get("compliance") or {}).get("offsets")
+    return float((offsets or {}).get("price") or 0.0)
+
+
 def who_pays(runs: Sequence[tuple[str, object]]) -> pd.DataFrame:
-    """Per scenario and sector over all years: emitters, emissions_t, abatement_cost, net_spend,
-    penalty and total_cost (currency)."""
-    frames = [report.sector_table(result.compliance).reset_index().assign(scenario=name)
-              for name, result in runs]
+    """Per scenario and sector over all years: the columns of carbonsim.outputs.who_pays.sector_table
+    (emitters, tonnes, abatement_cost, market_spend, auction_paid, offsets_paid, penalty,
+    total_cost, net_spend, share; currency)."""
+    frames = [report.sector_table(result.compliance, _offset_price(result)).reset_index()
+              .assign(scenario=name) for name, result in runs]
     table = pd.concat(frames, ignore_index=True)
     return table[["scenario", "sector", *[c for c in table.columns if c not in ("scenario", "sector")]]]
 
@@ -132,7 +138,7 @@ def _figures(runs: Sequence[tuple[str, object]], table: pd.DataFrame, currency: 
             "Fulfillment and efficiency by year",
             percent=("fulfillment_entities", "fulfillment_volume", "efficiency")),
         "who_pays": plots.sector_bars(
-            payers, f"total cost ({cur}): abatement + net spend + penalties",
+            payers, f"total cost ({cur}): abatement + allowances bought, net + offsets + penalties",
             "Who pays: total cost by sector, all years"),
     }
     return {name: plots.png_bytes(fig) for name, fig in figures.items()}

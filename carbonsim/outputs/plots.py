@@ -2,6 +2,8 @@
 
 Figures are built with ``matplotlib.figure.Figure`` (the Agg canvas, no pyplot and no display),
 so they work headless and are freed when dropped. Column names are those of carbonsim.sim.results.
+Every string that comes from the user (currency, sector, scenario and group names) goes through
+``plain`` (carbonsim.outputs.plot_style), so a ``$`` prints as typed.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ __all__ = [
     "compare_years",
     "emissions_cap",
     "fulfillment",
+    "plain",
     "png_bytes",
     "price_path",
     "run_figures",
@@ -30,58 +33,23 @@ __all__ = [
     "versus_least_cost",
 ]
 
-FIGSIZE = (10.0, 5.6)  # inches; at DPI this is 1200 x 672 px, readable embedded at 100%
-DPI = 120
-_STYLE = {"font.size": 11, "axes.titlesize": 13, "axes.labelsize": 11, "legend.fontsize": 9.5}
-_BLUE, _ORANGE, _GREEN, _GREY, _RED = "#1f5fa8", "#e07b22", "#2e8b57", "#8c8c8c", "#b8323a"
-_CYCLE = ["#1f5fa8", "#e07b22", "#2e8b57", "#b8323a", "#7b4fa6", "#8c6d31", "#d45aa0", "#4a9bb5"]
-
-
-def _compact(x: float, _pos: object = None) -> str:
-    """Tick label with k / M / bn suffixes from 10,000 on: 1500 -> '1,500', 25000 -> '25k'."""
-    ax = abs(x)
-    for size, suffix in ((1e9, "bn"), (1e6, "M"), (1e4, "k")):
-        if ax >= size:
-            scaled = x / (size if size != 1e4 else 1e3)
-            return f"{scaled:.3g}{suffix}"
-    return f"{x:,.0f}" if float(x).is_integer() else f"{x:.3g}"
-
-
-def _figure(rows: int = 1, cols: int = 1, **kw) -> tuple[Figure, np.ndarray]:
-    import matplotlib as mpl
-
-    with mpl.rc_context(_STYLE):
-        fig = Figure(figsize=kw.pop("figsize", FIGSIZE), dpi=DPI, layout="constrained")
-        axes = fig.subplots(rows, cols, squeeze=False, **kw)
-    for ax in axes.flat:
-        ax.grid(True, axis="y", color="#dddddd", linewidth=0.8)
-        ax.set_axisbelow(True)
-        ax.spines[["top", "right"]].set_visible(False)
-        for label in (ax.title, ax.xaxis.label, ax.yaxis.label):
-            label.set_fontsize(_STYLE["axes.labelsize"])
-        ax.tick_params(labelsize=10)
-    return fig, axes
-
-
-def _headroom(ax, share: float = 0.12) -> None:
-    """Start the y axis at 0 and leave ``share`` of space above the highest point."""
-    top = ax.get_ylim()[1]
-    ax.set_ylim(0, top * (1 + share) if top > 0 else 1)
-
-
-def _empty_note(ax, text: str) -> None:
-    ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center", fontsize=12,
-            color=_GREY, bbox={"facecolor": "white", "edgecolor": _GREY, "boxstyle": "round"})
-
-
-def _year_axis(ax, years: np.ndarray) -> None:
-    if len(years) <= 12:
-        ax.xaxis.set_major_locator(ticker.FixedLocator(years))
-    else:
-        ax.xaxis.set_major_locator(ticker.MaxNLocator(integer=True, nbins=12))
-    ax.xaxis.set_major_formatter(ticker.FormatStrFormatter("%d"))
-    if len(years):
-        ax.set_xlim(years.min() - 0.6, years.max() + 0.6)
+from carbonsim.outputs.plot_style import (  # noqa: F401 - FIGSIZE, DPI and plain are public here too
+    _BLUE,
+    _CYCLE,
+    _GREEN,
+    _GREY,
+    _ORANGE,
+    _RED,
+    DPI,
+    FIGSIZE,
+    _compact,
+    _empty_note,
+    _figure,
+    _headroom,
+    _wrap,
+    _year_axis,
+    plain,
+)
 
 
 def price_path(prices: pd.DataFrame, summary: pd.DataFrame, auctions: pd.DataFrame | None = None,
@@ -94,10 +62,16 @@ def price_path(prices: pd.DataFrame, summary: pd.DataFrame, auctions: pd.DataFra
     ax, axv = axes[:, 0]
     dates = pd.to_datetime(prices["date"])
     band = prices["limit_high"].notna() & prices["limit_low"].notna()
+    traded = prices["price"].notna()
+    if traded.any():
+        # After the last trade the limits follow quotes with nobody left to trade, and drift
+        # toward zero: drawn, they look like a crash. The band is shown where trades were.
+        order = np.arange(len(prices))
+        first, last = order[traded.to_numpy()][[0, -1]]
+        band &= (order >= first) & (order <= last)
     if band.any():
         ax.fill_between(dates, prices["limit_low"].where(band), prices["limit_high"].where(band),
                         step="mid", color=_BLUE, alpha=0.13, linewidth=0, label="daily price limits")
-    traded = prices["price"].notna()
     if traded.any():
         # The last traded price holds until the next trade: a step line, not a slope.
         ax.plot(dates[traded], prices.loc[traded, "price"], ls="none", marker="o",
@@ -116,8 +90,9 @@ def price_path(prices: pd.DataFrame, summary: pd.DataFrame, auctions: pd.DataFra
         steps = np.append(lc["least_cost_price"].to_numpy(), lc["least_cost_price"].iloc[-1])
         ax.step(edges, steps, where="post", color=_GREEN, lw=2, ls="--",
                 label="least-cost price (benchmark)")
-    ax.set_ylabel(f"price ({currency}/t)")
-    fig.suptitle(title or "Allowance price and traded volume", x=0.01, ha="left", fontsize=13)
+    ax.set_ylabel(plain(f"price ({currency}/t)"))
+    fig.suptitle(plain(title) if title else "Allowance price and traded volume", x=0.01,
+                 ha="left", fontsize=13)
     _headroom(ax)
     if ax.get_legend_handles_labels()[0]:
         ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncols=4, frameon=False,
@@ -144,12 +119,13 @@ def price_path(prices: pd.DataFrame, summary: pd.DataFrame, auctions: pd.DataFra
 
 
 def emissions_cap(summary: pd.DataFrame, title: str = "") -> Figure:
-    """Emissions (with abatement on top: BAU) against the cap, and the bank at each year's end.
+    """Emissions (with abatement on top: BAU) against the cap; below, on its own axis, the bank
+    held after each year's deadline, simulated (bars) and least-cost (line).
 
-    Units: t CO2e a year; the bank in t held after the compliance deadline.
+    Units: t CO2e a year; the bank in t.
     """
-    fig, axes = _figure()
-    ax = axes[0, 0]
+    fig, axes = _figure(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1.3]})
+    ax, axb = axes[:, 0]
     years = summary["year"].to_numpy()
     ax.bar(years, summary["emissions_t"], width=0.6, color=_BLUE, label="emissions")
     ax.bar(years, summary["abatement_t"], bottom=summary["emissions_t"], width=0.6,
@@ -158,17 +134,22 @@ def emissions_cap(summary: pd.DataFrame, title: str = "") -> Figure:
     if cap.notna().any():
         ax.step(np.append(years - 0.5, years[-1] + 0.5), np.append(cap, cap.iloc[-1]),
                 where="post", color=_RED, lw=2.2, label="cap")
-    ax.plot(years, summary["bank_t"], color=_ORANGE, lw=2, marker="o", label="bank (end of year)")
-    if "least_cost_bank_t" in summary and summary["least_cost_bank_t"].notna().any():
-        ax.plot(years, summary["least_cost_bank_t"], color=_ORANGE, lw=1.5, ls="--", marker="x",
-                label="least-cost bank")
-    ax.set_ylabel("t CO2e a year (bank: t held)")
+    ax.set_ylabel("t CO2e a year")
     ax.yaxis.set_major_formatter(ticker.FuncFormatter(_compact))
-    ax.set_xlabel("compliance year")
-    _year_axis(ax, years)
-    ax.set_ylim(bottom=0)
-    ax.set_title(title or "Emissions against the cap, and the bank", loc="left")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncols=5, frameon=False)
+    _headroom(ax, 0.16)
+    ax.set_title(plain(title) if title else "Emissions against the cap", loc="left")
+    ax.legend(loc="upper center", ncols=3, frameon=False)
+    axb.bar(years, summary["bank_t"], width=0.6, color=_ORANGE, label="bank after the deadline")
+    if "least_cost_bank_t" in summary and summary["least_cost_bank_t"].notna().any():
+        axb.plot(years, summary["least_cost_bank_t"], color=_GREEN, lw=1.8, ls="--", marker="x",
+                 ms=7, label="least-cost bank")
+    axb.set_ylabel("bank (t)")
+    axb.yaxis.set_major_formatter(ticker.FuncFormatter(_compact))
+    axb.yaxis.set_major_locator(ticker.MaxNLocator(3))
+    _headroom(axb, 0.25)
+    axb.set_xlabel("compliance year")
+    _year_axis(axb, years)
+    axb.legend(loc="upper right", ncols=2, frameon=False, fontsize=9)
     return fig
 
 
@@ -215,44 +196,61 @@ def _by_sector_year(compliance: pd.DataFrame, values: pd.Series) -> pd.DataFrame
 
 
 def _grouped_bars(ax, table: pd.DataFrame) -> None:
+    """Horizontal grouped bars: one row per index entry (e.g. a sector, top to bottom, its name
+    on the y axis, wrapped if long), one bar per column (e.g. a year or a run)."""
     n = max(table.shape[1], 1)
-    width = 0.8 / n
-    x = np.arange(len(table))
+    height = 0.8 / n
+    y = np.arange(len(table))
     for k, col in enumerate(table.columns):
-        ax.bar(x - 0.4 + width * (k + 0.5), table[col].fillna(0), width=width,
-               color=_CYCLE[k % len(_CYCLE)], label=str(col))
-    ax.set_xticks(x, [str(s) for s in table.index], rotation=0 if len(x) <= 6 else 30)
-    ax.yaxis.set_major_formatter(ticker.FuncFormatter(_compact))
+        ax.barh(y - 0.4 + height * (k + 0.5), table[col].fillna(0), height=height,
+                color=_CYCLE[k % len(_CYCLE)], label=plain(col))
+    ax.set_yticks(y, [_wrap(s) for s in table.index])
+    ax.set_ylim(len(table) - 0.5, -0.5)  # the first row on top
+    ax.xaxis.set_major_formatter(ticker.FuncFormatter(_compact))
+    ax.xaxis.set_major_locator(ticker.MaxNLocator(5))
+    ax.grid(False, axis="y")
+    ax.grid(True, axis="x", color="#dddddd", linewidth=0.8)
+    ax.tick_params(axis="y", length=0)
+
+
+def _bar_height(rows: int, bars: int) -> float:
+    """Figure height (in) that keeps each bar readable: FIGSIZE's for up to 12 bars a panel."""
+    return max(FIGSIZE[1], 2.0 + 0.28 * rows * max(bars, 1))
 
 
 def sector_costs(compliance: pd.DataFrame, currency: str = "EUR", title: str = "") -> Figure:
-    """Abatement cost and net purchases (bought - sold) by sector, one bar per year.
+    """Abatement cost and net purchases (bought - sold) by sector, one bar per year (the years
+    summed when there are more than 6); sectors top to bottom, names on the left.
 
-    Units: abatement cost in currency; net purchases in t (above zero: the sector bought).
+    Units: abatement cost in currency; net purchases in t (right of zero: the sector bought).
     """
-    fig, axes = _figure(1, 2, figsize=(FIGSIZE[0], FIGSIZE[1] + 0.4))
+    cost = net = None
+    if not compliance.empty:
+        cost = _by_sector_year(compliance, compliance["abatement_cost"])
+        net = _by_sector_year(compliance, compliance["bought_t"] - compliance["sold_t"])
+    height = _bar_height(*cost.shape) if cost is not None else FIGSIZE[1] + 0.4
+    fig, axes = _figure(1, 2, figsize=(FIGSIZE[0], height), sharey=True)
     left, right = axes[0]
-    if compliance.empty:
+    if cost is None:
         for ax in (left, right):
             _empty_note(ax, "no emitters")
         return fig
-    cost = _by_sector_year(compliance, compliance["abatement_cost"])
-    net = _by_sector_year(compliance, compliance["bought_t"] - compliance["sold_t"])
     _grouped_bars(left, cost)
-    left.set_ylabel(f"abatement cost ({currency})")
+    left.set_xlabel(plain(f"abatement cost ({currency})"))
     left.set_title("Abatement cost by sector", loc="left")
     _grouped_bars(right, net)
-    right.axhline(0, color="black", lw=0.8)
-    right.set_ylabel("net purchases (t): bought (incl. auctions) − sold")
+    right.axvline(0, color="black", lw=0.8)
+    right.set_xlabel("net purchases (t): bought (incl. auctions) − sold")
     right.set_title("Net allowance purchases by sector", loc="left")
+    right.tick_params(axis="y", labelleft=False)
     if not (net.to_numpy() != 0).any():
         _empty_note(right, "no allowances changed hands between sectors")
-        right.set_yticks([0])
+        right.set_xticks([0])
     handles, labels = left.get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 8),
                frameon=False, title="compliance year" if len(labels) > 1 else None)
     if title:
-        fig.suptitle(title, x=0.01, ha="left", fontsize=13)
+        fig.suptitle(plain(title), x=0.01, ha="left", fontsize=13)
     return fig
 
 
@@ -271,7 +269,7 @@ def versus_least_cost(summary: pd.DataFrame, currency: str = "EUR", title: str =
               label="simulated (mean)")
     if summary["price_mean"].isna().all():
         _empty_note(left, "no trades in this run")
-    left.set_ylabel(f"price ({currency}/t)")
+    left.set_ylabel(plain(f"price ({currency}/t)"))
     left.set_title("Allowance price", loc="left")
     _headroom(left)
     width = 0.38
@@ -286,7 +284,7 @@ def versus_least_cost(summary: pd.DataFrame, currency: str = "EUR", title: str =
             if np.isfinite(eff) and np.isfinite(top):
                 right.annotate(f"efficiency {100 * eff:.0f}%", (year, top), xytext=(0, 4),
                                textcoords="offset points", ha="center", fontsize=9)
-    right.set_ylabel(f"abatement cost ({currency})")
+    right.set_ylabel(plain(f"abatement cost ({currency})"))
     right.yaxis.set_major_formatter(ticker.FuncFormatter(_compact))
     right.set_title("Abatement cost (efficiency = least cost / simulated)", loc="left")
     right.margins(y=0.12)
@@ -295,7 +293,7 @@ def versus_least_cost(summary: pd.DataFrame, currency: str = "EUR", title: str =
         ax.set_xlabel("compliance year")
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncols=2, frameon=False)
     if title:
-        fig.suptitle(title, x=0.01, ha="left", fontsize=13)
+        fig.suptitle(plain(title), x=0.01, ha="left", fontsize=13)
     return fig
 
 
@@ -314,11 +312,14 @@ def compare_years(table: pd.DataFrame, columns: list[tuple[str, str]], title: st
             values = rows[col] * (100 if col in percent else 1)
             dodge = (k - (len(groups) - 1) / 2) * min(0.08, 0.5 / len(groups))  # equal values stay visible
             ax.plot(rows["year"] + dodge, values, marker=markers[k % len(markers)], ms=7, lw=2,
-                    color=_CYCLE[k % len(_CYCLE)], label=str(name))
-        ax.set_ylabel(label)
+                    color=_CYCLE[k % len(_CYCLE)], label=plain(name))
+        ax.set_ylabel(plain(label))
         ax.set_xlabel("compliance year")
         if col in percent:
-            ax.set_ylim(0, 110)
+            # 0 to at least 110%, higher when a value is (efficiency can exceed 100%)
+            top = np.nanmax(np.append(100 * table[col].to_numpy(dtype=float), 0.0))
+            ax.set_ylim(0, max(110.0, 1.08 * top) if np.isfinite(top) else 110.0)
+            ax.yaxis.set_major_locator(ticker.MaxNLocator(6, steps=[1, 2, 2.5, 5, 10]))
             ax.yaxis.set_major_formatter(ticker.PercentFormatter(100, decimals=0))
         else:
             _headroom(ax)
@@ -327,23 +328,22 @@ def compare_years(table: pd.DataFrame, columns: list[tuple[str, str]], title: st
     handles, labels = axes[0, 0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 4), frameon=False)
     if title:
-        fig.suptitle(title, x=0.01, ha="left", fontsize=13)
+        fig.suptitle(plain(title), x=0.01, ha="left", fontsize=13)
     return fig
 
 
-def sector_bars(table: pd.DataFrame, ylabel: str, title: str = "") -> Figure:
-    """Grouped bars: one group per row of ``table`` (e.g. sectors), one bar per column (e.g. runs).
-
-    Units: those of the values, named by ``ylabel``.
-    """
-    fig, axes = _figure()
+def sector_bars(table: pd.DataFrame, xlabel: str, title: str = "") -> Figure:
+    """Horizontal grouped bars: one group per row of ``table`` (e.g. sectors, names on the
+    left), one bar per column (e.g. runs). Units: those of the values, named by ``xlabel``."""
+    fig, axes = _figure(figsize=(FIGSIZE[0], _bar_height(*table.shape)))
     ax = axes[0, 0]
     _grouped_bars(ax, table)
-    ax.axhline(0, color="black", lw=0.8)
-    ax.set_ylabel(ylabel)
-    ax.set_title(title, loc="left")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncols=min(table.shape[1], 4),
-              frameon=False)
+    ax.axvline(0, color="black", lw=0.8)
+    ax.set_xlabel(plain(xlabel))
+    ax.set_title(plain(title), loc="left")
+    handles, labels = ax.get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=min(table.shape[1], 4),
+               frameon=False)
     return fig
 
 

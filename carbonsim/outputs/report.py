@@ -8,12 +8,11 @@ so tests (and scrapers) can find the numbers.
 
 from __future__ import annotations
 
-import base64
-import html
-import math
 from collections.abc import Mapping, Sequence
 
 import pandas as pd
+
+from carbonsim.outputs.html import escape as _e, format_value, image_tag as _img, page as _page
 
 __all__ = [
     "HEADLINE",
@@ -39,53 +38,6 @@ HEADLINE: list[tuple[str, str, str, str]] = [
     ("penalties", "penalties", "{cur}", "amount"),
 ]
 
-_CSS = """
-body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;margin:0;
- color:#1d1d1f;background:#fafafa}
-main{max-width:1180px;margin:0 auto;padding:24px 28px 48px}
-h1{font-size:1.7rem;margin:0 0 4px} h2{font-size:1.2rem;margin:32px 0 10px;
- border-bottom:2px solid #1f5fa8;padding-bottom:4px}
-p.desc{font-size:1.05rem;margin:4px 0 8px;color:#333} p.meta{color:#666;font-size:.9rem;margin:0}
-table{border-collapse:collapse;background:#fff;font-size:.92rem;margin:4px 0}
-th,td{padding:5px 10px;border-bottom:1px solid #e3e3e3;text-align:right;vertical-align:top}
-th{background:#eef3fa;font-weight:600} td.l,th.l{text-align:left}
-th small{display:block;font-weight:400;color:#555}
-tr.diff td{background:#fff8e6}
-figure{margin:18px 0;background:#fff;border:1px solid #e3e3e3;padding:8px}
-figure img{width:100%;height:auto;display:block} figcaption{color:#555;font-size:.9rem;margin-top:4px}
-.note{color:#666;font-size:.88rem} ul.files{columns:3;font-size:.9rem}
-"""
-
-
-def format_value(value: object, kind: str) -> str:
-    """Display text of one number: kind is 'year', 'price' (2 decimals), 'amount' (integer with
-    thousands separators; millions as '12.35 M', billions as '1.20 bn'), 'pct' (a fraction
-    shown as percent, 1 decimal) or 'text'.
-
-    NaN and None show as 'n/a'.
-    """
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
-        return "n/a"
-    if kind == "text":
-        return str(value)
-    number = float(value)
-    if math.isnan(number):
-        return "n/a"
-    if math.isinf(number):
-        return "∞" if number > 0 else "-∞"
-    if kind == "year":
-        return str(int(number))
-    if kind == "price":
-        return f"{number:,.2f}"
-    if kind == "pct":
-        return f"{100 * number:.1f}"
-    if abs(number) >= 1e9:
-        return f"{number / 1e9:,.2f} bn"
-    if abs(number) >= 1e6:
-        return f"{number / 1e6:,.2f} M"
-    return f"{number:,.0f}" if abs(number) >= 100 or number.is_integer() else f"{number:,.2f}"
-
-
 def headline_rows(summary: pd.DataFrame) -> list[dict[str, str]]:
     """The headline table as display strings: one dict (column -> text) per compliance year."""
     return [{col: format_value(row[col], kind) for col, _, _, kind in HEADLINE}
@@ -93,6 +45,7 @@ def headline_rows(summary: pd.DataFrame) -> list[dict[str, str]]:
 
 
 def _num(value: object, unit: str = "") -> str:
+    """A settings number with its unit: millions and more as '105.00 M', else up to 6 digits."""
     if isinstance(value, bool) or value is None:
         return _inline(value)
     if isinstance(value, (int, float)):
@@ -102,21 +55,45 @@ def _num(value: object, unit: str = "") -> str:
 
 
 def _pct(value: object) -> str:
-    return f"{100 * float(value):g}%" if isinstance(value, (int, float)) else _inline(value)
+    return f"{100 * float(value):.6g}%" if isinstance(value, (int, float)) else _inline(value)
 
 
-def _inline(value: object) -> str:
-    """A compact one-line text of a settings value (mappings as 'key: value, ...')."""
+_SHARES = ("limit", "decline", "borrowing", "annual_reduction")  # settings that are fractions
+
+
+def _key_text(key: str) -> str:
+    """A settings key as words: 'trigger_price' -> 'trigger price', 'volume_t' -> 'volume'."""
+    if key in ("ccr", "ecr", "msr"):
+        return key.upper()
+    return key.removesuffix("_per_t").removesuffix("_t").replace("_", " ")
+
+
+def _inline(value: object, cur: str = "", key: str = "") -> str:
+    """A compact one-line text of a settings value: mappings as 'key: value, ...' with the keys
+    in words, numbers with their units (from the key: ``_t`` tonnes, prices in ``cur``/t,
+    shares and rates as percent) and millions as 'M'."""
     if value is None:
         return "none"
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, Mapping):
-        return ", ".join(f"{k}: {_inline(v)}" for k, v in value.items() if v is not None) or "none"
+        items = [(str(k), v) for k, v in value.items() if v is not None]
+        nested = any(isinstance(v, Mapping) for _, v in items)
+        return ("; " if nested else ", ").join(
+            f"{_key_text(k)} ({_inline(v, cur, k)})" if isinstance(v, Mapping)
+            else f"{_key_text(k)}: {_inline(v, cur, k)}" for k, v in items) or "none"
     if isinstance(value, (list, tuple)):
-        return ", ".join(_inline(v) for v in value)
-    if isinstance(value, float):
-        return f"{value:g}"
+        return ", ".join(_inline(v, cur, key) for v in value)
+    if isinstance(value, (int, float)):
+        if key.endswith(("_rate", "_share", "_growth", "_fraction")) or key in _SHARES:
+            return _pct(value)
+        if key.endswith("_t"):
+            return _num(value, "t")
+        if "price" in key or key.endswith("_per_t"):
+            return _num(value, f"{cur}/t")
+        if key in ("seed", "base_years", "year"):
+            return str(value)
+        return _num(value)
     return str(value)
 
 
@@ -127,7 +104,7 @@ def _cap_text(cap: object) -> str:
         return (f"{_num(cap.get('start'), 't')} in the first year, reduced each year by "
                 f"{_pct(cap.get('annual_reduction'))} of it")
     if isinstance(cap, (list, tuple)):
-        return f"{_inline(list(cap))} t (one per year)"
+        return f"{', '.join(_num(c) for c in cap)} t (one per year)"
     return f"{_num(cap, 't')} a year"
 
 
@@ -139,7 +116,7 @@ def settings_rows(settings: Mapping, compliance: pd.DataFrame | None = None) -> 
     if isinstance(start, int) and isinstance(years, int):
         rows.append(("years", (f"{start}–{start + years - 1} ({years} compliance year"
                               f"{'s' if years != 1 else ''})")))
-    rows += [("currency", _inline(cur)), ("seed (scenario)", _inline(settings.get("seed"))),
+    rows += [("currency", _inline(cur)), ("seed (scenario)", _inline(settings.get("seed"), key="seed")),
              ("cap", _cap_text(settings.get("cap")))]
     if compliance is not None and len(compliance):
         counts = compliance.drop_duplicates("id")["sector"].value_counts(sort=False)
@@ -151,12 +128,12 @@ def settings_rows(settings: Mapping, compliance: pd.DataFrame | None = None) -> 
     for sector, entry in allocation.items():
         entry = dict(entry) if isinstance(entry, Mapping) else {"rule": entry}
         rule = entry.pop("rule", "?")
-        params = _inline(entry)
+        params = _inline(entry, cur)
         rows.append((f"allocation: {sector}", f"{rule}" + (f" ({params})" if entry else "")))
     if share is not None:
         rows.append(("auctioned share of the cap", _pct(share)))
     if settings.get("auctions"):
-        rows.append(("primary auctions", _inline(settings["auctions"])))
+        rows.append(("primary auctions", _inline(settings["auctions"], cur)))
     market = settings.get("market") or {}
     limit = market.get("daily_limit")
     rows.append(("market", (f"{_inline(market.get('mechanism'))}; tick {_num(market.get('tick'), cur)}"
@@ -169,35 +146,20 @@ def settings_rows(settings: Mapping, compliance: pd.DataFrame | None = None) -> 
     rows.append(("banking", "allowed" if comp.get("banking", True) else "not allowed"))
     if comp.get("borrowing"):
         rows.append(("borrowing", f"up to {_pct(comp['borrowing'])} of the obligation"))
-    rows.append(("offsets", _inline(comp.get("offsets"))))
+    rows.append(("offsets", _inline(comp.get("offsets"), cur)))
     behaviour = settings.get("behaviour") or {}
     rows.append(("expectations", (f"{_inline(behaviour.get('expectations', 'myopic'))}, discount rate "
                                  f"{_pct(behaviour.get('discount_rate', 0.05))} a year")))
     reserves = {k: v for k, v in (settings.get("reserves") or {}).items() if v is not None}
-    rows.append(("reserves", _inline(reserves) if reserves else "none"))
+    rows.append(("reserves", _inline(reserves, cur) if reserves else "none"))
     return rows
 
 
-def sector_table(compliance: pd.DataFrame) -> pd.DataFrame:
-    """Who pays, by sector over the whole run: emitters, emissions (t), abatement cost, net spend
-    on allowances, penalties and their total (currency)."""
-    by = compliance.groupby("sector", sort=False)
-    table = pd.DataFrame({
-        "emitters": by["id"].nunique(), "emissions_t": by["emissions_t"].sum(),
-        "abatement_cost": by["abatement_cost"].sum(), "net_spend": by["net_spend"].sum(),
-        "penalty": by["penalty"].sum(),
-    })
-    table["total_cost"] = table["abatement_cost"] + table["net_spend"] + table["penalty"]
-    return table
+def sector_table(compliance: pd.DataFrame, offset_price: float = 0.0) -> pd.DataFrame:
+    """Who pays, by sector over the whole run (carbonsim.outputs.who_pays.sector_table)."""
+    from carbonsim.outputs.who_pays import sector_table as table
 
-
-def _e(value: object) -> str:
-    return html.escape(str(value), quote=True)
-
-
-def _img(png: bytes, alt: str) -> str:
-    data = base64.b64encode(png).decode("ascii")
-    return f'<figure><img alt="{_e(alt)}" src="data:image/png;base64,{data}"><figcaption>{_e(alt)}</figcaption></figure>'
+    return table(compliance, offset_price)
 
 
 def _headline_html(summary: pd.DataFrame, currency: str, table_id: str = "headline") -> str:
@@ -214,26 +176,6 @@ def _rows_html(rows: Sequence[tuple[str, str]], table_id: str) -> str:
     return f'<table id="{table_id}">{body}</table>'
 
 
-def _frame_html(frame: pd.DataFrame, table_id: str, kinds: Mapping[str, str],
-                index_label: str = "", labels: Mapping[str, str] | None = None) -> str:
-    cols = list(frame.columns)
-    head = (f'<th class="l">{_e(index_label)}</th>' if index_label else "") + "".join(
-        f"<th>{_e((labels or {}).get(c, c))}</th>" for c in cols)
-    body = ""
-    for key, row in frame.iterrows():
-        cells = "".join(f'<td data-col="{_e(c)}">{_e(format_value(row[c], kinds.get(c, "amount")))}</td>'
-                        for c in cols)
-        body += (f'<tr><th class="l">{_e(key)}</th>' if index_label else "<tr>") + cells + "</tr>"
-    return f'<table id="{table_id}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
-
-
-def _page(title: str, body: str) -> str:
-    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>{_e(title)}</title><style>{_CSS}</style></head>"
-            f"<body><main>{body}</main></body></html>\n")
-
-
 _CAPTIONS = {
     "price_path": "Allowance price per session with the daily price-limit band, primary auction "
                   "prices and the least-cost price; traded volume below.",
@@ -244,8 +186,8 @@ _CAPTIONS = {
     "price_cost": "Mean allowance price and abatement cost by year, one line per run.",
     "fulfillment_efficiency": "Fulfillment (emitters and obligation) and efficiency by year, "
                               "one line per run.",
-    "who_pays": "Total cost by sector over all years (abatement + net spend + penalties), "
-                "one bar per run.",
+    "who_pays": "Total cost by sector over all years (abatement + allowances bought, net + "
+                "offsets + penalties), one bar per run.",
 }
 
 
@@ -256,30 +198,36 @@ def run_page(result, settings: Mapping, figures: Mapping[str, bytes],
     ``settings`` is the resolved scenario dict; ``figures`` maps a plot name to PNG bytes;
     ``meta`` adds lines such as the seed and wall time; ``files`` lists the run's files.
     """
+    from carbonsim.outputs import report_sections as sections
+
     cur = str(settings.get("currency", ""))
     name = str(settings.get("name", "run"))
     meta_text = " · ".join(f"{k}: {v}" for k, v in (meta or {}).items())
-    sectors = sector_table(result.compliance)
+    offset_price = _offset_price(settings)
     body = (f"<h1>{_e(name)}</h1>"
             + (f'<p class="desc">{_e(settings["description"])}</p>' if settings.get("description") else "")
             + f'<p class="meta">{_e(meta_text)}</p>'
+            + sections.sentence_html(result, cur, offset_price)
             + f"<h2>Headline numbers by compliance year</h2>{_headline_html(result.summary, cur)}"
             + '<p class="note">Efficiency = least-cost cost / simulated cost (abatement plus offsets at their price). '
               "Prices n/a: nothing traded that year.</p>"
-            + f"<h2>Key settings</h2>{_rows_html(settings_rows(settings, result.compliance), 'settings')}"
             + f"<h2>Who pays, by sector (all years, {_e(cur)})</h2>"
-            + _frame_html(sectors, "sectors", {"emitters": "amount"}, index_label="sector",
-                          labels={"emissions_t": "emissions (t)", "abatement_cost": "abatement cost",
-                                  "net_spend": "net spend", "penalty": "penalties",
-                                  "total_cost": "total cost"})
-            + '<p class="note">Net spend = cash paid for allowances minus cash received for them; '
-              "total cost = abatement cost + net spend + penalties.</p>"
+            + sections.who_pays_html(result.compliance, cur, offset_price)
+            + f"<h2>What the government received ({_e(cur)})</h2>"
+            + sections.government_html(result.summary, cur)
+            + "<h2>Supply balance by compliance year (t)</h2>" + sections.balance_html(result.summary)
+            + f"<h2>Key settings</h2>{_rows_html(settings_rows(settings, result.compliance), 'settings')}"
             + "<h2>Plots</h2>"
             + "".join(_img(png, _CAPTIONS.get(k, k)) for k, png in figures.items()))
     if files:
         body += "<h2>Files</h2><ul class=\"files\">" + "".join(
             f'<li><a href="{_e(f)}">{_e(f)}</a></li>' for f in files) + "</ul>"
     return _page(f"carbonsim: {name}", body)
+
+
+def _offset_price(settings: Mapping) -> float:
+    offsets = (settings.get("compliance") or {}).get("offsets") or {}
+    return float(offsets.get("price") or 0.0)
 
 
 def _totals(result) -> dict[str, float]:
@@ -344,9 +292,10 @@ def compare_page(runs: Sequence[tuple[str, object, Mapping]], figures: Mapping[s
         for label, text in settings_rows(s, r.compliance):
             labels.setdefault(label, [""] * len(runs))[k] = text
     who = []
-    sectors = [sector_table(r.compliance) for _, r, _ in runs]
+    sectors = [sector_table(r.compliance, _offset_price(s)) for _, r, s in runs]
     for sector in dict.fromkeys(x for t in sectors for x in t.index):
-        for col, label in (("abatement_cost", "abatement cost"), ("net_spend", "net spend"),
+        for col, label in (("abatement_cost", "abatement cost"), ("market_spend", "paid on the market"),
+                           ("auction_paid", "paid at auction"), ("offsets_paid", "paid for offsets"),
                            ("penalty", "penalties"), ("total_cost", "total")):
             who.append((f"{sector}: {label}", [format_value(t[col].get(sector), "amount")
                                               for t in sectors]))
@@ -355,17 +304,24 @@ def compare_page(runs: Sequence[tuple[str, object, Mapping]], figures: Mapping[s
             + f'<p class="meta">{len(runs)} runs; all amounts in {_e(cur)}.</p>'
             + "<h2>Totals over all years</h2>" + side_by_side(total_rows, "totals")
             + "<h2>Who pays, by sector (all years)</h2>" + side_by_side(who, "who-pays")
-            + '<p class="note">net spend = cash paid for allowances minus cash received; '
-              "total = abatement cost + net spend + penalties.</p>"
+            + '<p class="note">paid on the market = cash paid for allowances minus cash received; '
+              "total = abatement cost + paid on the market, at auction and for offsets + "
+              "penalties.</p>"
             + "<h2>Key settings</h2>" + side_by_side(list(labels.items()), "settings")
             + '<p class="note">Highlighted rows differ between the runs.</p>'
             + "<h2>Plots</h2>"
             + "".join(_img(png, _CAPTIONS.get(k, k.replace("_", " "))) for k, png in figures.items()))
+    from carbonsim.outputs.headline import headline_sentence
+
     for name, result, settings in runs:
+        text = headline_sentence(result.summary, result.compliance,
+                                 str(settings.get("currency", "")), _offset_price(settings))
         body += (f"<h2>Headline numbers: {_e(name)}</h2>"
+                 f'<p class="headline">{_e(text)}</p>'
                  + _headline_html(result.summary, str(settings.get("currency", "")),
                                   f"headline-{name}"))
     if table is not None:
-        kinds = {c: _kind(c) for c in table.columns}
-        body += f"<h2>Per year</h2>{_frame_html(table, 'per-year', kinds)}"
+        from carbonsim.outputs.report_sections import per_year_html
+
+        body += f"<h2>Per year</h2>{per_year_html(table, cur, _kind)}"
     return _page("carbonsim comparison: " + ", ".join(names), body)

@@ -223,15 +223,20 @@ def _load(path: str | os.PathLike):
     return load_scenario(path)
 
 
-def _simulate(scenario, seed: int | None):
+def _simulate(scenario, seed: int | None, progress=None):
     from carbonsim.sim.engine import run
 
-    return run(scenario, seed=seed)
+    if progress is None:
+        return run(scenario, seed=seed)
+    return run(scenario, seed=seed, progress=progress)
 
 
 def run_and_write(scenario, seed: int | None = None, out_dir: str | os.PathLike | None = None, *,
-                  root: str | os.PathLike = "results", command: Sequence[str] | None = None):
+                  root: str | os.PathLike = "results", command: Sequence[str] | None = None,
+                  progress=None):
     """Load (if a path), run and write one scenario; return ``(result, folder)``.
+
+    ``progress`` is passed to ``carbonsim.run`` (called after every session and deadline).
 
     Raises ScenarioError for a bad scenario, OutputExistsError if ``out_dir`` exists (checked
     before the run too), CarbonsimError if the run fails, OSError if writing fails.
@@ -241,5 +246,5 @@ def run_and_write(scenario, seed: int | None = None, out_dir: str | os.PathLike 
     if out_dir is not None:
         check_new_folder(Path(out_dir))
     started = _utc_now()
-    result = _simulate(scenario, seed)
+    result = _simulate(scenario, seed, progress)
     return result, write_run(result, out_dir, root=root, command=command, started=started)

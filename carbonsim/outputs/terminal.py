@@ -1,7 +1,9 @@
-"""What the terminal shows: a compact headline table and a progress bar (rich on a TTY).
+"""What the terminal shows: a compact headline table and progress bars (rich on a TTY).
 
-When the output is not a terminal (a pipe, a file, a CI log) both fall back to plain text:
+When the output is not a terminal (a pipe, a file, a CI log) all fall back to plain text:
 the table as aligned columns, the progress as a line now and then, never escape codes.
+``progress`` counts finished runs (batch, compare); ``run_progress`` follows one run through
+its sessions and compliance years (the engine's progress callback).
 """
 
 from __future__ import annotations
@@ -17,16 +19,17 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    ProgressColumn,
     SpinnerColumn,
     TextColumn,
     TimeElapsedColumn,
-    TimeRemainingColumn,
 )
-from rich.table import Table
+from rich.table import Column, Table
+from rich.text import Text
 
 from carbonsim.outputs.report import HEADLINE, headline_rows
 
-__all__ = ["Tracker", "headline_table", "print_headline", "progress"]
+__all__ = ["Tracker", "headline_table", "print_headline", "progress", "run_progress"]
 
 # Short two-line terminal labels (the report uses the longer ones of report.HEADLINE); with
 # the unit line below them the table fits an 80-column terminal.
@@ -79,6 +82,22 @@ def _clock(seconds: float) -> str:
     """Seconds as H:MM:SS."""
     s = round(seconds)
     return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}"
+
+
+class _Clock(ProgressColumn):
+    """'elapsed H:MM:SS, about H:MM:SS left': one label for each time, so they cannot be
+    read as two estimates. The time left is the task's ``left`` field if it has one (a
+    Tracker's estimate), else rich's own."""
+
+    def render(self, task) -> Text:
+        elapsed = _clock(task.elapsed or 0.0)
+        if task.finished:  # e.g. a run simulated and writing its files: nothing to estimate
+            return Text(f"elapsed {elapsed}", style="progress.elapsed")
+        left = task.fields.get("left")
+        if left is None:
+            remaining = task.time_remaining
+            left = "-:--:--" if remaining is None else _clock(remaining)
+        return Text(f"elapsed {elapsed}, about {left} left", style="progress.elapsed")
 
 
 class Tracker:
@@ -146,15 +165,63 @@ def progress(description: str, total: int | None = None,
     if not console.is_terminal:
         yield Tracker(total, None, None, console, description, eta)
         return
-    columns = [SpinnerColumn(), TextColumn("{task.description}"), BarColumn()]
+    columns = [SpinnerColumn(), TextColumn("{task.description}"),
+               BarColumn(bar_width=12 if eta else 40)]
+    fields = {"failed": 0, "remaining": total}
     if total is not None:
         columns += [MofNCompleteColumn(), TextColumn("failed {task.fields[failed]}")]
         if eta:
-            columns += [TextColumn("remaining {task.fields[remaining]}"),
-                        TextColumn("about {task.fields[left]} left")]
-        else:
-            columns.append(TimeRemainingColumn())
-    columns.append(TimeElapsedColumn())
+            columns.append(TextColumn("remaining {task.fields[remaining]}"))
+            fields["left"] = "-:--:--"
+        columns.append(_Clock())
+    else:
+        columns.append(TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as bar:
-        task = bar.add_task(description, total=total, failed=0, remaining=total, left="-:--:--")
+        task = bar.add_task(description, total=total, **fields)
         yield Tracker(total, bar, task, console, description, eta)
+
+
+def _run_line(p) -> str:
+    return (f"{100 * p.fraction:.0f}% (sessions {p.sessions_done:,} of {p.sessions_total:,}; "
+            f"{p.years_done} of {p.years_total} compliance years settled; now in {p.year})")
+
+
+@contextlib.contextmanager
+def run_progress(description: str, console: Console | None = None,
+                 every_s: float = 5.0) -> Iterator:
+    """A progress display for one run; yields the callback to pass to ``carbonsim.run``.
+
+    On a terminal, a rich bar of the sessions traded, with the compliance years settled, the
+    calendar year reached, the elapsed time and an estimate of the time left (removed when the
+    run ends); otherwise a plain line on stderr at most every ``every_s`` seconds.
+    """
+    console = console or Console(stderr=True)
+    if not console.is_terminal:
+        last = [time.monotonic()]
+
+        def plain(p) -> None:
+            now = time.monotonic()
+            if now - last[0] >= every_s:
+                last[0] = now
+                console.file.write(f"{description}: {_run_line(p)}\n")
+                console.file.flush()
+
+        yield plain
+        return
+    def keep() -> Column:
+        return Column(no_wrap=True)
+
+    # Fits an 80-column terminal: name, bar, counts, then both times, each with its label.
+    columns = [SpinnerColumn(), TextColumn("{task.description}", table_column=keep()),
+               BarColumn(bar_width=10), TextColumn("{task.fields[counts]}", table_column=keep()),
+               _Clock(table_column=keep())]
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task(description, total=None, counts="preparing the run")
+
+        def update(p) -> None:
+            done = p.years_done >= p.years_total
+            bar.update(task, completed=p.sessions_done, total=max(p.sessions_total, 1),
+                       counts="simulated; writing the results" if done else
+                       f"sessions {p.sessions_done:,}/{p.sessions_total:,} · years {p.years_done}/{p.years_total}")
+
+        yield update

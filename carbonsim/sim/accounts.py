@@ -38,6 +38,7 @@ class Accounts:
         self.issued = np.zeros(vintages, dtype=np.int64)
         self.surrendered = np.zeros(vintages, dtype=np.int64)
         self.cancelled = np.zeros(vintages, dtype=np.int64)
+        self.lapsed = np.zeros(vintages, dtype=np.int64)  # cancelled at deadline v: no banking
         self.pool = np.zeros(vintages, dtype=np.int64)  # issued to the regulator, not yet sold
         self.msr_t = 0  # allowances held in the market stability reserve (not yet a vintage)
         self.offsets_issued = 0
@@ -69,6 +70,7 @@ class Accounts:
     def cancel_vintages_up_to(self, vintage: int) -> np.ndarray:
         """Cancel every emitter's allowances of vintages <= ``vintage`` (no banking); returns (N,) t."""
         gone = self.eligible(vintage)
+        self.lapsed[vintage] += int(gone.sum())
         self.cancelled[: vintage + 1] += self.holdings[:, : vintage + 1].sum(axis=0)
         self.holdings[:, : vintage + 1] = 0
         return gone

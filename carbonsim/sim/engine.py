@@ -22,6 +22,7 @@ from carbonsim.sim.accounts import Accounts
 from carbonsim.sim.calendar import Schedule
 from carbonsim.sim.expectations import EXPECTATIONS
 from carbonsim.sim.ledger import Ledger
+from carbonsim.sim.progress import ProgressCallback, Tally
 from carbonsim.sim.results import Result, build_result
 from carbonsim.sim.session import MECHANISMS
 from carbonsim.sim.state import PopulationState
@@ -58,6 +59,8 @@ class Simulation:
         self.ledger = Ledger(self.n, self.years)
         self.mechanism = MECHANISMS.get(sc.market.mechanism)
         self.expect = EXPECTATIONS.get(sc.behaviour.expectations)
+        self.progress: ProgressCallback | None = None  # called after each session and deadline
+        self.tally: Tally | None = None
 
     # --- the calendar ---------------------------------------------------------------------
     def run(self) -> Ledger:
@@ -78,6 +81,8 @@ class Simulation:
         env.process(self._at(auction_events, env))
         sessions = [(d + 0.5, self.session, int(d)) for d in self.schedule.session_days()]
         env.process(self._at(sessions, env))
+        if self.progress is not None:
+            self.tally = Tally(self.progress, len(sessions), self.years, self.sc.start_year)
         env.run()
         return self.ledger
 
@@ -87,6 +92,8 @@ class Simulation:
             self.state.accrue_to(int(t))
             step(arg)
             self.acc.check()
+            if self.tally is not None:
+                self.tally.after(step.__name__, self.state.year_of(int(t)))
 
     # --- the steps, each in the module that owns it ------------------------------------------
     def year_start(self, y: int) -> None:
@@ -111,8 +118,11 @@ class Simulation:
         reserves.reserve_operations(self, y)
 
 
-def run(scenario, seed: int | None = None) -> Result:
+def run(scenario, seed: int | None = None, progress: ProgressCallback | None = None) -> Result:
     """Simulate ``scenario``; ``seed`` (default: the scenario's) makes the run reproducible.
+
+    ``progress``, if given, is called with a carbonsim.sim.progress.RunProgress after every
+    trading session and every compliance deadline (for a progress bar).
 
     The population is drawn from the first of two streams spawned from the seed and the run's
     randomness (participation, arrival order, forecast errors) from the second.
@@ -123,5 +133,6 @@ def run(scenario, seed: int | None = None) -> Result:
     t0 = time.perf_counter()
     population = build_population(scenario, np.random.default_rng(population_stream))
     sim = Simulation(scenario, population, np.random.default_rng(run_stream))
+    sim.progress = progress
     sim.run()
     return build_result(scenario, seed, sim, time.perf_counter() - t0)

@@ -11,6 +11,7 @@ simulated one. ``efficiency`` is the horizon's, both sides discounted to the fir
 scenario's discount rate, and the same in every row: banking moves cost between years, so only
 the horizon's figure reads right. ``efficiency_year`` is each year's own ratio, shown as such
 (with banking one year can read above 1 and the next below).
+The summary's last columns are the year's supply balance (carbonsim.sim.supply).
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+
+from carbonsim.sim.supply import BALANCE_COLUMNS, supply_balance
 
 __all__ = ["Result", "build_result", "PRICE_COLUMNS", "AUCTION_COLUMNS", "COMPLIANCE_COLUMNS",
            "SUMMARY_COLUMNS"]
@@ -30,12 +33,14 @@ AUCTION_COLUMNS = ["date", "year", "offered_t", "bid_t", "sold_t", "price", "cov
 COMPLIANCE_COLUMNS = ["id", "sector", "year", "emissions_t", "abatement_t", "free_allocation_t",
                       "bought_t", "sold_t", "surrendered_t", "offsets_t", "banked_t",
                       "shortfall_t", "penalty", "abatement_cost", "compliant",
-                      "auction_bought_t", "net_spend", "obligation_t"]
-SUMMARY_COLUMNS = ["year", "cap_t", "allocated_t", "auctioned_t", "emissions_t", "abatement_t",
-                   "abatement_cost", "bank_t", "price_mean", "price_close", "volume_t",
-                   "fulfillment_entities", "fulfillment_volume", "penalties", "least_cost_price",
-                   "least_cost_abatement_cost", "efficiency", "least_cost_bank_t",
-                   "efficiency_year"]
+                      "auction_bought_t", "net_spend", "obligation_t", "auction_paid",
+                      "offsets_bought_t"]
+_RUN_COLUMNS = ["year", "cap_t", "allocated_t", "auctioned_t", "emissions_t", "abatement_t",
+                "abatement_cost", "bank_t", "price_mean", "price_close", "volume_t",
+                "fulfillment_entities", "fulfillment_volume", "penalties", "least_cost_price",
+                "least_cost_abatement_cost", "efficiency", "least_cost_bank_t",
+                "efficiency_year"]
+SUMMARY_COLUMNS = _RUN_COLUMNS + BALANCE_COLUMNS  # the supply balance last
 TRADE_COLUMNS = ["date", "year", "id", "side", "qty_t", "price"]
 
 
@@ -88,6 +93,16 @@ def _trades(ledger, schedule, population, start_year: int) -> pd.DataFrame:
                          "id": ids, "side": side, "qty_t": qty, "price": value / qty})
 
 
+def _market_paid(ledger, n: int, years: int) -> np.ndarray:
+    """Cash each emitter paid for allowances bought in trading sessions, (N, Y) currency,
+    booked like state.spent (calendar year; after the last year, to the last year)."""
+    paid = np.zeros((n, years))
+    for _, year, owner, side, _, value in ledger.trade_chunks:
+        buy = side > 0
+        paid[:, min(year, years - 1)] += np.bincount(owner[buy], weights=value[buy], minlength=n)
+    return paid
+
+
 def _compliance(ledger, state, population, start_year: int) -> pd.DataFrame:
     n, years = state.emitted_t.shape
 
@@ -113,6 +128,8 @@ def _compliance(ledger, state, population, start_year: int) -> pd.DataFrame:
         "auction_bought_t": flat(state.auction_bought_t),
         "net_spend": flat(state.spent - state.received),
         "obligation_t": flat(ledger.obligation_t),
+        "auction_paid": flat(state.spent - _market_paid(ledger, n, years)),
+        "offsets_bought_t": flat(ledger.offsets_bought_t),
     })
     return frame[COMPLIANCE_COLUMNS]
 
@@ -153,7 +170,7 @@ def _summary(compliance: pd.DataFrame, prices: pd.DataFrame, auctions: pd.DataFr
         s["efficiency"] = float(_ratio(np.array([(best * discount).sum()]),
                                        np.array([(sim * discount).sum()]))[0])
     s["least_cost_bank_t"] = lc.bank_t
-    return s[SUMMARY_COLUMNS]
+    return s[_RUN_COLUMNS]
 
 
 def _ratio(best: np.ndarray, simulated: np.ndarray) -> np.ndarray:
@@ -168,12 +185,22 @@ def build_result(scenario, seed: int, sim, wall_time_s: float) -> Result:
     ledger, state, pop, schedule = sim.ledger, sim.state, sim.pop, sim.schedule
     prices = _prices(ledger, schedule, start)
     auctions = _auctions(ledger, schedule, start)
-    compliance = _compliance(ledger, state, pop, start)
     offsets = scenario.compliance.offsets
-    summary = _summary(compliance, prices, auctions, sim.lc, sim.cap_t, start,
-                       offsets.price if offsets is not None else 0.0)
+    offset_price = offsets.price if offsets is not None else 0.0
+    compliance = _compliance(ledger, state, pop, start)
+    summary = _summary(compliance, prices, auctions, sim.lc, sim.cap_t, start, offset_price)
     msr = pd.DataFrame(ledger.msr, columns=["year_index", "tnac_t", "intake_t", "release_t",
                                             "cancelled_t", "held_t"])
     msr.insert(0, "year", start + msr.pop("year_index"))
-    return Result(scenario, seed, prices, auctions, compliance, summary,
-                  _trades(ledger, schedule, pop, start), msr, wall_time_s)
+    trades = _trades(ledger, schedule, pop, start)
+    balance = supply_balance(
+        summary, compliance, auctions, trades, msr, lapsed_t=sim.acc.lapsed,
+        owed_t=sim.owed_t.sum(axis=0), correction_factor=[a.correction_factor for a in sim.allocations],
+        opening_bank_t=int(getattr(scenario, "opening_bank_t", None) or 0))
+    summary = pd.concat([summary, balance], axis=1)[SUMMARY_COLUMNS]
+    acc = sim.acc
+    extras = {"held_t": int(acc.holdings.sum()), "offsets_held_t": int(acc.offsets.sum()),
+              "pool_t": int(acc.pool.sum()), "reserve_t": int(acc.msr_t),
+              "party_cash": dict(acc.party_cash), "offset_price": offset_price}
+    return Result(scenario, seed, prices, auctions, compliance, summary, trades, msr,
+                  wall_time_s, extras)

@@ -250,7 +250,7 @@ def test_ctrl_c_stops_cleanly_keeping_finished_runs(cases, tmp_path):
     _wait_for_first_run(proc, out)
     os.killpg(proc.pid, signal.SIGINT)  # what a terminal's Ctrl-C does: the whole group
     stdout, stderr = proc.communicate(timeout=30)
-    assert proc.returncode == 1, stderr
+    assert proc.returncode == 130, stderr  # 128 + SIGINT
     assert "Traceback" not in stderr and "interrupted:" in stderr
     assert "runs are finished and kept in" in stderr and "again to resume" in stderr
     finished = [p for p in (out / "runs").iterdir() if not p.name.startswith(".")]
@@ -298,4 +298,5 @@ def test_progress_shows_remaining_elapsed_and_time_left():
     with terminal.progress("runs", total=2, console=tty, eta=True) as tracker:
         tracker.advance()
     assert tracker.remaining == 1
-    assert re.search(r"1/2 failed 0 remaining 1 about 0:00:0\d left", tty.file.getvalue())
+    assert re.search(r"1/2 failed 0 remaining 1 elapsed 0:00:0\d, about 0:00:0\d left",
+                     tty.file.getvalue())

@@ -111,3 +111,62 @@ def test_band_figure_draws_one_year_and_many_groups():
     fig = band_figure(bands, "fulfillment_volume", "obligation met (%)", percent=True)
     ax = fig.axes[0]
     assert ax.get_ylim() == (0, 105) and len(ax.get_legend().get_texts()) == 4
+
+
+# --- the sweep section: outcomes against the swept value -------------------------------------
+
+def _sweep_runs(values=(20, 40, 60), replicates=4, penalty_key="compliance.penalty_per_t"):
+    rows = [{"run_id": f"r{v}-{r}", "scenario": "s", "replicate": r, penalty_key: v,
+             "seed": r, "point": k, "source": "s.yaml", "status": "finished"}
+            for k, v in enumerate(values) for r in range(replicates)]
+    runs = pd.DataFrame(rows)
+    runs[penalty_key] = sweep_column(list(runs[penalty_key]))
+    return runs
+
+
+def _sweep_summary(runs):
+    rows = []
+    for run in runs.to_dict("records"):
+        v = run["compliance.penalty_per_t"]
+        for y, year in enumerate((2021, 2022)):
+            rows.append({"run_id": run["run_id"], "year": year, "price_mean": v + run["replicate"] + y,
+                         "least_cost_price": 45.0, "penalties": 10.0 * v, "efficiency": 0.5,
+                         "abatement_cost": 100.0 * (y + 1), "offsets_t": 2.0,
+                         "fulfillment_entities": 1.0, "fulfillment_volume": 1.0})
+    return pd.DataFrame(rows)
+
+
+def test_a_sweep_puts_the_swept_value_on_the_x_axis_with_replicate_bands():
+    from carbonsim.batch.sweep_report import run_outcomes, sweep_figure, sweep_table
+
+    runs = _sweep_runs()
+    summary = _sweep_summary(runs)
+    outcomes = run_outcomes(summary, {rid: 5.0 for rid in runs.run_id})
+    first = outcomes.set_index("run_id").loc["r20-1"]
+    assert first.price_mean == 20 + 1 + 0.5 and first.penalties == 400.0
+    assert first.cost == 300.0 + 2 * 2.0 * 5.0 and first.efficiency == pytest.approx(0.5)
+    table = sweep_table(runs, outcomes, "compliance.penalty_per_t", ["compliance.penalty_per_t"])
+    assert table.x.tolist() == [20.0, 40.0, 60.0] and (table.runs == 4).all()
+    prices = [v + r + 0.5 for r in range(4) for v in (40,)]
+    assert table.loc[1, "price_mean_median"] == pytest.approx(np.median(prices))
+    assert table.loc[1, "price_mean_p5"] == pytest.approx(np.quantile(prices, 0.05))
+    fig = sweep_figure(table, "compliance.penalty_per_t", "EUR")
+    price_ax = fig.axes[0]
+    assert [tuple(line.get_xdata()) for line in price_ax.lines][:1] == [(20.0, 40.0, 60.0)]
+    assert "compliance.penalty_per_t (swept)" in fig.axes[2].get_xlabel()
+    assert [ax.get_ylabel() for ax in fig.axes] == [
+        "price (EUR/t)", "penalties (EUR)", "efficiency (%)", "abatement and offsets cost (EUR)"]
+    assert all(ax.collections for ax in fig.axes)  # each panel has its 5-95% band
+
+
+def test_the_batch_page_has_a_sweep_section_only_for_numeric_sweeps():
+    runs = _sweep_runs()
+    summary = _sweep_summary(runs)
+    page = batch_page(summary, runs, pd.DataFrame(), ["compliance.penalty_per_t"], "EUR",
+                      {"replicates": 4})
+    assert "<h2>Sweep: compliance.penalty_per_t</h2>" in page and 'id="sweep-0"' in page
+    row = re.search(r'<table id="sweep-0">.*?<tbody><tr>(.*?)</tr>', page, re.S).group(1)
+    assert '<td data-col="x">20</td>' in row and '<td data-col="runs">4</td>' in row
+    text = _runs(names=("a",), penalties=("x",), sources=("a.yaml",))
+    page = batch_page(_summary(text), text, pd.DataFrame(), ["compliance.penalty_per_t"], "EUR", {})
+    assert "Sweep:" not in page

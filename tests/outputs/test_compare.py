@@ -40,12 +40,18 @@ def test_sectors_missing_in_one_run_are_zero():
 def test_who_pays_totals():
     r = fake_result("a", years=2)
     who = compare.who_pays([("a", r)])
-    assert list(who.columns) == ["scenario", "sector", "emitters", "emissions_t",
-                                 "abatement_cost", "net_spend", "penalty", "total_cost"]
+    assert list(who.columns) == [
+        "scenario", "sector", "emitters", "emissions_t", "free_allocation_t", "bought_t", "sold_t",
+        "auction_bought_t", "offsets_t", "abatement_cost", "market_spend", "auction_paid",
+        "offsets_paid", "penalty", "total_cost", "net_spend", "share"]
     steel = who.set_index("sector").loc["steel"]
     expected = r.compliance[r.compliance["sector"] == "steel"]
     assert steel["total_cost"] == pytest.approx(
         expected["abatement_cost"].sum() + expected["net_spend"].sum() + expected["penalty"].sum())
+    assert steel["auction_paid"] == pytest.approx(expected["auction_paid"].sum())
+    assert steel["market_spend"] + steel["auction_paid"] == pytest.approx(steel["net_spend"])
+    assert steel["bought_t"] == (expected["bought_t"] - expected["auction_bought_t"]).sum()
+    assert who["share"].sum() == pytest.approx(1.0)
 
 
 def test_write_compare_folder(tmp_path):

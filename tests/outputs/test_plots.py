@@ -4,9 +4,12 @@ runs where nothing traded, NaN limit bands and many years."""
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 from _fake_results import fake_result
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 from PIL import Image
 
 from carbonsim.outputs import plots
@@ -32,7 +35,7 @@ def test_every_run_figure_has_titles_and_units():
     for name, fig in figs.items():
         assert isinstance(fig, Figure), name
         text = _texts(fig)
-        assert any(ax.get_ylabel() for ax in fig.axes), name
+        assert any(ax.get_ylabel() or ax.get_xlabel() for ax in fig.axes), name
         assert fig.axes[0].get_title(loc="left") or fig._suptitle is not None, name
         assert "(" in text and ")" in text, f"{name}: no unit in any label"
     assert "price (CNY/t)" in _texts(figs["price_path"])
@@ -74,30 +77,30 @@ def test_fulfillment_is_percent_and_never_rounds_up_to_100():
 def test_sector_costs_groups_years_and_sums_many():
     r = fake_result(years=3)
     fig = plots.sector_costs(r.compliance)
-    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["power", "steel"]
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["power", "steel"]
     assert len(fig.axes[0].patches) == 2 * 3  # one bar per sector and year
     many = fake_result(years=9)
     fig = plots.sector_costs(many.compliance)
     assert len(fig.axes[0].patches) == 2  # totals when there are more than 6 years
-    heights = sorted(p.get_height() for p in fig.axes[0].patches)
+    widths = sorted(p.get_width() for p in fig.axes[0].patches)
     by_sector = many.compliance.groupby("sector")["abatement_cost"].sum().sort_values()
-    np.testing.assert_allclose(heights, by_sector.to_numpy())
+    np.testing.assert_allclose(widths, by_sector.to_numpy())
 
 
 def test_sector_costs_net_purchases_sign():
     r = fake_result(years=1)
     fig = plots.sector_costs(r.compliance)
-    heights = [p.get_height() for p in fig.axes[1].patches]
-    assert heights == [-60.0 * 2, 60.0 * 2]  # power sells, steel buys (2 emitters each)
+    widths = [p.get_width() for p in fig.axes[1].patches]
+    assert widths == [-60.0 * 2, 60.0 * 2]  # power sells, steel buys (2 emitters each)
 
 
 def test_emissions_cap_without_cap_or_least_cost_bank():
     r = fake_result()
     summary = r.summary.assign(cap_t=np.inf, least_cost_bank_t=np.nan)
     fig = plots.emissions_cap(summary)
-    labels = fig.axes[0].get_legend_handles_labels()[1]
+    labels = [label for ax in fig.axes for label in ax.get_legend_handles_labels()[1]]
     assert "cap" not in labels and "least-cost bank" not in labels
-    assert "bank (end of year)" in labels
+    assert "bank after the deadline" in labels
 
 
 def test_png_size_and_readability(tmp_path):
@@ -113,3 +116,93 @@ def test_compare_figures():
                                       ("efficiency", "efficiency (%)")], percent=("efficiency",))
     assert fig.legends[0].get_texts()[0].get_text() == "a"
     assert len(fig.axes[0].lines) == 2
+
+
+# --- the plots fixed for readability, each rendered (and looked at when they were changed) ----
+
+def _six_sectors():
+    """A compliance table with six sectors of long names, as the Shanghai scenario has."""
+    r = fake_result(years=2)
+    names = ["power_and_heat_supply", "iron_and_steel", "petrochemicals", "other_industry",
+             "commercial_buildings", "transport_and_ports"]
+    comp = pd.concat([r.compliance.assign(sector=name, id=r.compliance.id + f"-{k}")
+                      for k, name in enumerate(names)], ignore_index=True)
+    return comp, names
+
+
+def _render(fig, tmp_path, name):
+    path = plots.save_png(fig, tmp_path / f"{name}.png")
+    with Image.open(path) as img:
+        assert img.size[0] == round(plots.FIGSIZE[0] * plots.DPI)
+    return fig
+
+
+def test_sector_costs_with_six_long_sector_names_keeps_them_apart(tmp_path):
+    comp, names = _six_sectors()
+    fig = _render(plots.sector_costs(comp, "CNY"), tmp_path, "sector_costs")
+    ax = fig.axes[0]
+    labels = [t.get_text().replace("\n", "") for t in ax.get_yticklabels()]
+    assert labels == names  # one label per sector, top to bottom, on the sector axis
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    boxes = [t.get_window_extent(canvas.get_renderer()) for t in ax.get_yticklabels()]
+    assert all(a.y0 >= b.y1 or b.y0 >= a.y1 for a, b in zip(boxes, boxes[1:])), "labels overlap"
+
+
+def test_price_path_band_stops_at_the_last_trade(tmp_path):
+    r = fake_result()
+    prices = r.prices.copy()
+    last = prices.index[prices.price.notna()][-1]
+    after = prices.index > last
+    prices.loc[prices.index[-10:], ["price", "volume_t", "trades"]] = [np.nan, 0, 0]
+    last = prices.index[prices.price.notna()][-1]
+    after = prices.index > last
+    prices.loc[after, "limit_low"] = np.geomspace(30, 0.5, after.sum())  # drifting to zero
+    prices.loc[after, "limit_high"] = prices.loc[after, "limit_low"] * 1.2
+    fig = _render(plots.price_path(prices, r.summary, r.auctions), tmp_path, "price_path")
+    band = fig.axes[0].collections[0]  # the fill_between of the limits
+    ys = np.concatenate([p.vertices[:, 1] for p in band.get_paths()])
+    assert ys.min() > 20  # the drift after the last trade is not drawn
+    assert fig.axes[0].get_ylim()[0] == 0
+
+
+def test_the_bank_has_its_own_axis(tmp_path):
+    r = fake_result()
+    summary = r.summary.assign(emissions_t=1e8, abatement_t=1e7, cap_t=1.05e8,
+                               bank_t=[2e5, 1e5, 0], least_cost_bank_t=[1.5e5, 5e4, 0])
+    fig = _render(plots.emissions_cap(summary), tmp_path, "emissions_cap")
+    top, bank = fig.axes
+    assert top.get_ylim()[1] > 1e8 and bank.get_ylim()[1] < 1e6  # each on its own scale
+    assert "bank (t)" in bank.get_ylabel()
+    assert max(p.get_height() for p in bank.patches) == pytest.approx(2e5)
+
+
+def test_compare_efficiency_axis_shows_every_point(tmp_path):
+    table = comparison_table([("a", fake_result("a")), ("b", fake_result("b"))])
+    table.loc[table.scenario == "b", "efficiency"] = [1.3, 2.2, 0.9]
+    fig = _render(plots.compare_years(table, [("efficiency", "efficiency (%)")],
+                                      percent=("efficiency",)), tmp_path, "efficiency")
+    assert fig.axes[0].get_ylim()[1] >= 220
+
+
+@pytest.mark.parametrize("currency", ["$", "US$", "$ per unit $"])
+def test_dollar_signs_in_user_strings_are_plain_text(tmp_path, currency):
+    """matplotlib reads $...$ as TeX; user strings must print as typed, and never fail."""
+    r = fake_result(years=2)
+    comp = r.compliance.assign(sector=r.compliance.sector.map({"power": "$power$", "steel": "st$el"}))
+    r = type(r)(**{**r.__dict__, "compliance": comp})
+    figures = plots.run_figures(r, currency)
+    table = comparison_table([("$a$", r), ("b$", r)])
+    figures["compare"] = plots.compare_years(table, [("price_mean", f"price ({currency}/t)")],
+                                             title="$x$ vs $y$")
+    figures["bars"] = plots.sector_bars(pd.DataFrame({"$a$": [1.0, 2.0], "b": [3.0, 4.0]},
+                                                     index=["$p$", "s$"]), f"cost ({currency})")
+    for name, fig in figures.items():
+        plots.png_bytes(fig)  # renders every text: mathtext would raise or typeset here
+        for text in fig.findobj(Text):
+            _, math = text._preprocess_math(text.get_text())
+            assert not math, (name, text.get_text())
+    ylabels = [ax.get_ylabel() for ax in figures["price_path"].axes]
+    assert any(label.replace("\\$", "$") == f"price ({currency}/t)" for label in ylabels)
+    ticks = [t.get_text() for t in figures["sector_costs"].axes[0].get_yticklabels()]
+    assert [t.replace("\\$", "$") for t in ticks] == ["$power$", "st$el"]

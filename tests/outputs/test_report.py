@@ -81,17 +81,22 @@ def test_settings_rows_cover_the_key_settings():
     rows = dict(report.settings_rows(scenario_settings(), fake_result().compliance))
     assert rows["cap"] == "1,000 t in the first year, reduced each year by 5% of it"
     assert rows["allocation: power"] == "benchmark (benchmark: 0.8)"
-    assert rows["allocation: steel"].startswith("grandfathering (base_years: 3")
+    assert rows["allocation: steel"] == "grandfathering (base years: 3, decline: 2%)"
     assert rows["auctioned share of the cap"] == "10%"
     assert rows["penalty"].startswith("100 EUR/t of shortfall")
     assert rows["banking"] == "allowed"
     assert rows["expectations"] == "hotelling, discount rate 5% a year"
     assert rows["market"] == "call_auction; tick 0.01 EUR; daily limit ±10%"
-    assert rows["reserves"] == "price_floor: 5"
+    assert rows["reserves"] == "price floor: 5 EUR/t"
+    assert rows["primary auctions"] == "reserve price: 10 EUR/t, unsold: cancel"
     assert rows["emitters"] == "4: power 2, steel 2"
     assert rows["years"] == "2021–2023 (3 compliance years)"
     assert dict(report.settings_rows(scenario_settings(cap=None)))["cap"] == "no absolute cap"
     assert dict(report.settings_rows(scenario_settings(cap=[160, 140])))["cap"] == "160, 140 t (one per year)"
+    big = dict(report.settings_rows(scenario_settings(cap=[1.05e8, 1.092e8], reserves={
+        "ccr": {"trigger_price": 13.0, "volume_t": 7514778.0}, "msr": None})))
+    assert big["cap"] == "105.00 M, 109.20 M t (one per year)"  # not 1.05e+08
+    assert big["reserves"] == "CCR (trigger price: 13 EUR/t, volume: 7.51 M t)"  # not a raw dict
     assert dict(report.settings_rows(scenario_settings(cap=140)))["cap"] == "140 t a year"
 
 
@@ -104,6 +109,10 @@ def test_compare_page_side_by_side():
     assert '<tr class=diff><th class="l">penalty</th>' in page
     assert _cells(page, "headline-b")[0]["least_cost_price"] == "80.00"
     assert 'id="who-pays"' in page and 'id="per-year"' in page
+    per_year = re.search(r'<table id="per-year">(.*?)</table>', page, re.S).group(1)
+    head = re.findall(r"<th[^>]*>(.*?)</th>", per_year.split("</thead>")[0])
+    assert len(head) == 10 and "net_spend." not in per_year  # labelled columns, no raw names
+    assert "mean price<small>EUR/t</small>" in head and '<div class="wide">' in page
 
 
 def _chromium() -> str | None:
@@ -144,3 +153,65 @@ def test_report_in_headless_chromium(tmp_path):
     proc = chromium((folder / "report.html").as_uri(), f"--screenshot={shot}",
                     "--window-size=1280,2400", "--hide-scrollbars")
     assert proc.returncode == 0 and shot.stat().st_size > 50_000  # a rendered page, not a blank one
+
+
+def _row_cells(page: str, table_id: str) -> dict[str, dict[str, str]]:
+    """The data-col cells of each data-row of a table (the who-pays and balance tables)."""
+    table = re.search(rf'<table id="{re.escape(table_id)}">(.*?)</table>', page, re.DOTALL).group(1)
+    rows = re.findall(r'<tr data-row="([^"]*)"[^>]*>(.*?)</tr>', table, re.DOTALL)
+    cell = r'<td data-col="([^"]+)"(?: data-year="([^"]+)")?>(.*?)</td>'
+    return {html.unescape(key): {(year or c): html.unescape(v) for c, year, v in re.findall(cell, row)}
+            for key, row in rows}
+
+
+def test_run_page_opens_with_the_sentence_and_shows_who_pays_and_the_balance():
+    r = fake_result()
+    page = report.run_page(r, scenario_settings(), {"price_path": PNG})
+    sentence = re.search(r'<p class="headline" id="headline-sentence">(.*?)</p>', page).group(1)
+    assert page.index("headline-sentence") < page.index('id="headline"')  # before any table
+    assert sentence.startswith("Over 2021–2023 the allowance price averaged")
+    assert "least-cost" in sentence and "of emitters met their obligation" in sentence
+    assert "steel bore the most" in sentence and "the government received 12,800 EUR" in sentence
+    who = _row_cells(page, "sectors")
+    assert list(who) == ["power", "steel", "all sectors"]
+    assert who["steel"]["auction_paid"] == "6,000"  # 25 t x 40 EUR/t x 2 emitters x 3 years
+    assert who["all sectors"]["share"] == "100.0"
+    tonnes = _row_cells(page, "sector-allowances")
+    assert tonnes["power"]["free_allocation_t"] == "1,200"
+    balance = _row_cells(page, "supply-balance")
+    assert balance["bank_change_t"] == {"2021": "-60", "2022": "-20", "2023": "25"}
+    assert list(balance)[:3] == ["cap_t", "cap_not_sold_t", "reserve_sold_t"]
+    gov = _row_cells(page, "government")
+    assert gov["all years"]["total"] == "12,800"
+
+
+@pytest.mark.browser
+def test_headline_sentence_and_who_pays_in_headless_chromium(tmp_path):
+    """A real run with four sectors and auctions: Chromium shows the headline sentence and the
+    who-pays table, and both agree with the run's own CSV files."""
+    if _chromium() is None:
+        pytest.skip("needs a headless Chromium (Debian: apt-get install -y chromium)")
+    from carbonsim.outputs.headline import headline_sentence
+    from carbonsim.outputs.who_pays import sector_table
+
+    folder = tmp_path / "run"
+    assert main(["run", str(SCENARIOS / "allocation-comparison" / "hybrid.yaml"), "--out", str(folder)]) == 0
+    proc = chromium((folder / "report.html").as_uri(), "--dump-dom")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    dom = proc.stdout
+    summary = pd.read_csv(folder / "summary.csv")
+    compliance = pd.read_csv(folder / "compliance.csv")
+    sentence = html.unescape(re.search(r'id="headline-sentence">(.*?)</p>', dom, re.S).group(1))
+    assert sentence == headline_sentence(summary, compliance, "EUR")
+    assert sentence.startswith("Over 2025–2026 the allowance price averaged ")
+    assert "power bore the most" in sentence and "the government received" in sentence
+    who = _row_cells(dom, "sectors")
+    expected = sector_table(compliance)
+    assert list(who) == [*expected.index, "all sectors"]
+    for sector, row in expected.iterrows():
+        for col in ("abatement_cost", "market_spend", "auction_paid", "penalty", "total_cost"):
+            assert who[sector][col] == report.format_value(row[col], "amount"), (sector, col)
+    assert float(who["power"]["share"]) > 50  # power buys all its allowances at auction
+    balance = _row_cells(dom, "supply-balance")
+    assert balance["bank_change_t"] == {str(y): report.format_value(v, "amount") for y, v in
+                                        zip(summary.year, summary.bank_change_t)}

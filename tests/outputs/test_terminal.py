@@ -60,3 +60,31 @@ def test_progress_open_ended_is_silent_off_a_terminal_and_transient_on_one():
         tracker.advance()
         tracker.advance()
     assert tracker.remaining == 0
+
+
+def test_run_progress_plain_lines_name_sessions_and_years():
+    from carbonsim.sim.progress import RunProgress
+
+    console, buf = _console(False)
+    with terminal.run_progress("running x", console=console, every_s=0.0) as callback:
+        callback(RunProgress(50, 100, 0, 2, 2021, "session"))
+        callback(RunProgress(100, 100, 2, 2, 2022, "deadline"))
+    lines = buf.getvalue().splitlines()
+    assert lines == ["running x: 50% (sessions 50 of 100; 0 of 2 compliance years settled; now in 2021)",
+                     "running x: 100% (sessions 100 of 100; 2 of 2 compliance years settled; now in 2022)"]
+    console, buf = _console(False)
+    with terminal.run_progress("running x", console=console) as callback:  # at most every 5 s
+        callback(RunProgress(1, 100, 0, 2, 2021, "session"))
+    assert buf.getvalue() == ""
+
+
+def test_run_progress_bar_on_a_terminal_counts_sessions_and_labels_both_times():
+    from carbonsim.sim.progress import RunProgress
+
+    console, buf = _console(True)
+    with terminal.run_progress("running x", console=console) as callback:
+        callback(RunProgress(30, 120, 1, 3, 2022, "deadline"))
+        console.get_time = lambda: 10**9  # force a refresh of the live display
+    text = buf.getvalue()
+    assert "sessions 30/120 · years 1/3" in text
+    assert "elapsed 0:00:0" in text and "left" in text

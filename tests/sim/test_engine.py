@@ -1,6 +1,7 @@
 """Whole runs against analytic economics: Montgomery, Hotelling, penalties, slack caps."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import carbonsim
@@ -110,3 +111,19 @@ def test_step_technologies_clear_at_the_marginal_technology_cost():
     assert s.least_cost_abatement_cost == pytest.approx(1450.0)
     assert s.abatement_t == pytest.approx(55, abs=1) and s.fulfillment_entities == 1.0
     assert s.abatement_cost == pytest.approx(1450.0, rel=0.03)
+
+
+def test_progress_callback_reports_every_session_and_deadline():
+    from carbonsim.sim.progress import RunProgress
+
+    seen: list[RunProgress] = []
+    scenario = load_scenario(SCENARIOS / "hotelling-banking.yaml")
+    r = carbonsim.run(scenario, progress=seen.append)
+    sessions = [p for p in seen if p.event == "session"]
+    deadlines = [p for p in seen if p.event == "deadline"]
+    assert len(sessions) == len(r.prices) == sessions[0].sessions_total
+    assert [p.sessions_done for p in sessions] == list(range(1, len(r.prices) + 1))
+    assert [p.years_done for p in deadlines] == [1, 2, 3] and deadlines[-1].fraction == 1.0
+    assert [p.year for p in deadlines] == [2022, 2023, 2024]  # each deadline is in the next year
+    again = carbonsim.run(scenario)  # the callback only watches: same results
+    pd.testing.assert_frame_equal(again.summary, r.summary)

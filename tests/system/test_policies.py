@@ -12,17 +12,7 @@ import pytest
 import carbonsim
 from carbonsim.scenario import load_scenario, scenario_dict
 from carbonsim.scenario.loader import load_scenario_dict
-from _economies import SCENARIOS, two_firms
-
-
-def textbook(**changes):
-    data = scenario_dict(load_scenario(SCENARIOS / "textbook-two-firms.yaml"))
-    for key, value in changes.items():
-        if isinstance(value, dict) and isinstance(data.get(key), dict):
-            data[key] = {**data[key], **value}
-        else:
-            data[key] = value
-    return load_scenario_dict(data)
+from _economies import SCENARIOS, textbook, two_firms
 
 
 def test_continuous_market_reaches_the_montgomery_outcome():
