@@ -204,16 +204,19 @@ register_rule("auction", AuctionParams, _auction)
 # --- caps, rounding, the year's allocation -------------------------------------------------
 
 
-def cap_path(scenario: Scenario) -> np.ndarray:
-    """Cap of each year (t), shape (Y,) float64; NaN where there is no absolute cap."""
-    years = scenario.years
+def cap_path(scenario: Scenario, years: int | None = None) -> np.ndarray:
+    """Cap of each year (t), shape (years,) float64 (default: the scenario's years); NaN where
+    there is no absolute cap. Past the scenario's years a linear cap keeps its reduction and a
+    list keeps its last value (the foresight years of MODEL.md section 5)."""
+    years = scenario.years if years is None else years
     cap = scenario.cap
     if cap is None:
         return np.full(years, np.nan)
     if isinstance(cap, CapLinear):
         return np.maximum(cap.start * (1.0 - cap.annual_reduction * np.arange(years)), 0.0)
     if isinstance(cap, tuple):
-        return np.array(cap, dtype=np.float64)
+        listed = np.array(cap, dtype=np.float64)
+        return np.concatenate([listed, np.full(max(years - listed.size, 0), listed[-1])])[:years]
     return np.full(years, float(cap))
 
 

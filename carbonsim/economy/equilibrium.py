@@ -43,6 +43,7 @@ from carbonsim.economy.mac import MacCurves, abatement_at, abatement_cost
 
 __all__ = [
     "IntertemporalEquilibrium",
+    "AggregateMac",
     "StaticEquilibrium",
     "intertemporal_equilibrium",
     "static_equilibrium",
@@ -114,6 +115,43 @@ def static_equilibrium(
     Raises ValueError if required_t is NaN, ceiling is negative or NaN, a MAC segment starts
     below price 0, or the abatement is infeasible and there is no (finite) ceiling.
     """
+    price, abatement, short = _static(curves, required_t, ceiling)
+    return StaticEquilibrium(price, abatement, float(abatement_cost(curves, abatement).sum()), short)
+
+
+class AggregateMac:
+    """Σ_i MAC_i⁻¹ of a population prepared once (its breakpoints and cumulative abatement), so
+    that the static problem's price can be asked for many requirements cheaply."""
+
+    def __init__(self, curves: MacCurves) -> None:
+        lo, hi, w = _segments(curves)
+        self.b, self.below, self.at = _aggregate(lo, hi, w)
+
+    def abated(self, price: float) -> float:
+        """Aggregate abatement at ``price`` (t; at a step's cost the whole step)."""
+        k = int(np.searchsorted(self.b, price, side="right")) - 1
+        if k >= self.b.size - 1:
+            return float(self.at[-1])
+        span = self.b[k + 1] - self.b[k]
+        return float(self.at[k] + (price - self.b[k]) / span * (self.below[k + 1] - self.at[k]))
+
+    def price(self, required_t: float, ceiling: float = np.inf) -> float:
+        """The lowest price at which the population abates ``required_t`` t (currency/t), at
+        most ``ceiling`` (also where it cannot abate that much)."""
+        if required_t <= 0:
+            return 0.0
+        k = int(np.searchsorted(self.at, required_t))
+        if k >= self.b.size:
+            return float(ceiling)
+        if k == 0 or required_t > self.below[k]:  # inside the jump of the steps costing b[k]
+            return float(min(self.b[k], ceiling))
+        gap = self.below[k] - self.at[k - 1]
+        theta = (required_t - self.at[k - 1]) / gap if gap > 0 else 1.0
+        return float(min(self.b[k - 1] + theta * (self.b[k] - self.b[k - 1]), ceiling))
+
+
+def _static(curves: MacCurves, required_t: float, ceiling: float) -> tuple[float, np.ndarray, float]:
+    """(price, abatement (N,), tonnes left for the ceiling) of the static problem."""
     required = float(required_t)
     if np.isnan(required):
         raise ValueError("required_t must be a number; got nan")
@@ -121,14 +159,12 @@ def static_equilibrium(
         raise ValueError(f"The ceiling must be a price >= 0 (or inf); got {ceiling}")
     n = curves.lo.shape[0]
     if required <= 0:
-        return StaticEquilibrium(0.0, np.zeros(n), 0.0, 0.0)
+        return 0.0, np.zeros(n), 0.0
     lo, hi, w = _segments(curves)
     if np.isfinite(ceiling):
         at_ceiling = abatement_at(curves, ceiling)
         if required > at_ceiling.sum():
-            cost = float(abatement_cost(curves, at_ceiling).sum())
-            short = float(required - at_ceiling.sum())
-            return StaticEquilibrium(float(ceiling), at_ceiling, cost, short)
+            return float(ceiling), at_ceiling, float(required - at_ceiling.sum())
     else:
         most = w.sum()
         if required > most * (1 + 1e-12):
@@ -148,8 +184,7 @@ def static_equilibrium(
     gap = y.sum() - x.sum()
     theta = float(np.clip((required - x.sum()) / gap, 0.0, 1.0)) if gap > 0 else 1.0
     abatement = x + theta * (y - x)
-    price = min(float(p0 + theta * (p1 - p0)), ceiling)
-    return StaticEquilibrium(price, abatement, float(abatement_cost(curves, abatement).sum()), 0.0)
+    return min(float(p0 + theta * (p1 - p0)), ceiling), abatement, 0.0
 
 
 def _stack(curves_by_year: list[MacCurves], t0: int, growth: float, ceiling: float, backstop_t):

@@ -13,7 +13,12 @@ allowances (t), solved by `equilibrium.intertemporal_equilibrium`:
   allowances (the bank may go that far below zero); the last year borrows nothing;
 - the MSR: intake of ``intake_rate`` × the bank above the upper threshold from next year's
   auctions, release below the lower one;
-- a price ceiling (or the penalty without make-good) caps the price; a price floor holds it.
+- a price ceiling (a step of unlimited supply at each year's ceiling; the penalty without
+  make-good caps the price too); a price floor holds it; triggers, floor and ceiling grow as
+  the scenario says (`economy.controls`);
+- the opening bank is the bank before the first year;
+- the ``behaviour.foresight_years`` after the run are solved too (`economy.foresight`), so the
+  path does not end with worthless allowances; outputs keep the run's years, ``path`` has all.
 Offsets, borrowing, carried volume and the MSR depend on the solution: they are a fixed point,
 found by re-solving until the widths settle. Steps of supply are transfers, not costs: the
 abatement cost counts emitters' abatement only, and offsets at their price separately.
@@ -25,7 +30,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from carbonsim.economy.controls import controls
 from carbonsim.economy.equilibrium import intertemporal_equilibrium
+from carbonsim.economy.foresight import extend
 from carbonsim.economy.mac import MacCurves, abatement_cost, step_curves
 
 __all__ = ["LeastCost", "least_cost", "price_cap"]
@@ -46,6 +53,7 @@ class LeastCost:
     offset_cost: np.ndarray  # offsets bought on the least-cost path, at their price
     offsets_t: np.ndarray
     discount_rate: float = 0.0
+    path: np.ndarray | None = None  # price of every year solved, foresight years included
 
     @property
     def pv_cost(self) -> float:
@@ -55,22 +63,19 @@ class LeastCost:
 
 
 def price_cap(scenario, curves: list[MacCurves]) -> float:
-    """The highest price the market can reach (currency/t).
+    """The highest price non-compliance lets the market reach (currency/t; a price ceiling is a
+    supply step of its own).
 
-    A price ceiling; the penalty without make-good; with make-good, non-compliance costs the
-    penalty plus the make-good allowance, which no emitter values above its costliest
-    abatement, so the penalty plus the highest MAC in the scenario bounds the price (it binds
-    only when the cap cannot be met by abatement at all).
+    The penalty without make-good; with make-good, non-compliance costs the penalty plus the
+    make-good allowance, which no emitter values above its costliest abatement, so the penalty
+    plus the highest MAC in the scenario bounds the price (it binds only when the cap cannot be
+    met by abatement at all).
     """
-    cap = np.inf
-    reserves = scenario.reserves
-    if reserves is not None and reserves.price_ceiling is not None:
-        cap = reserves.price_ceiling
     penalty = scenario.compliance.penalty_per_t
     if not scenario.compliance.make_good:
-        return float(min(cap, penalty))
+        return float(penalty)
     top = max((float(c.hi[np.isfinite(c.hi)].max(initial=0.0)) for c in curves), default=0.0)
-    return float(min(cap, penalty + top))
+    return float(penalty + top)
 
 
 @dataclass
@@ -86,20 +91,31 @@ class _Supply:
 
 
 def least_cost(scenario, population, curves: list[MacCurves], supply_t: np.ndarray,
-               auction_t: np.ndarray | None = None) -> LeastCost:
+               auction_t: np.ndarray | None = None, *, window: tuple[int, int] | None = None,
+               opening_t: float | None = None) -> LeastCost:
     """Solve the competitive least-cost path; ``supply_t`` (Y,) is the allowances a year (the
-    cap, or free allocation plus auctions without one), ``auction_t`` (Y,) its auctioned part."""
+    cap, or free allocation plus auctions without one), ``auction_t`` (Y,) its auctioned part.
+
+    ``window`` (first, stop) solves only those years of the run and its foresight years, from a
+    bank of ``opening_t`` t (default: the opening bank), allowances worthless after ``stop``
+    (the rolling horizons of MODEL.md section 5); the arrays then cover the window.
+    """
+    run_years, n = len(curves), population.bau_t.shape[0]
+    sc, comp = scenario, scenario.compliance
+    auctioned = np.zeros(run_years) if auction_t is None else auction_t
+    bau_n, curves, supply, auctioned = extend(sc, population, curves, supply_t, auctioned,
+                                              sc.behaviour.foresight_years)
+    first, stop = window if window is not None else (0, len(curves))
+    bau_n, curves, supply, auctioned = bau_n[:, first:stop], curves[first:stop], supply[first:stop], auctioned[first:stop]
+    run_years = max(min(run_years, stop) - first, 0)
     years = len(curves)
-    n = population.bau_t.shape[0]
-    bau = population.bau_t.sum(axis=0).astype(np.float64)
-    supply = np.asarray(supply_t, dtype=np.float64)
-    auctioned = np.zeros(years) if auction_t is None else np.asarray(auction_t, dtype=np.float64)
-    sc, comp, res = scenario, scenario.compliance, scenario.reserves
+    bau = bau_n.sum(axis=0)
+    year_controls = [controls(sc.reserves, y) for y in range(first, stop)]
     a = sc.auctions
     reserve_price = np.zeros(years)
     if a is not None:
-        reserve_price = a.reserve_price * (1.0 + a.reserve_price_growth) ** np.arange(years)
-    floor = res.price_floor if res is not None and res.price_floor is not None else 0.0
+        reserve_price = a.reserve_price * (1.0 + a.reserve_price_growth) ** np.arange(first, stop)
+    floor = np.array([c.floor or 0.0 for c in year_controls])
     reserve_price = np.maximum(reserve_price, floor)
     priced = (reserve_price > 0) & (auctioned > 0)
     state = _Supply(base_t=supply - np.where(priced, auctioned, 0.0), reserve_price=reserve_price,
@@ -107,23 +123,25 @@ def least_cost(scenario, population, curves: list[MacCurves], supply_t: np.ndarr
                     borrow_t=np.zeros(years), msr_t=np.zeros(years))
     offsets = comp.offsets
     ceiling = price_cap(scenario, curves)
+    opening = float(population.opening_bank_t.sum()) if opening_t is None else max(float(opening_t), 0.0)
     eq = None
     for _ in range(MAX_ROUNDS):
-        rows, cap = _curves_and_cap(state, curves, scenario)
+        rows, cap = _curves_and_cap(state, curves, year_controls, offsets, bau)
         eq = intertemporal_equilibrium(rows, bau, cap, discount_rate=sc.behaviour.discount_rate,
-                                       banking=comp.banking, ceiling=ceiling)
+                                       banking=comp.banking, ceiling=ceiling, initial_bank_t=opening)
         if not _update(state, eq, scenario, n, bau, auctioned):
             break
-    abatement = np.array([x[:n].sum() for x in eq.abatement_t])
-    used_offsets = np.array([x[n] for x in eq.abatement_t]) if offsets else np.zeros(years)
-    abatement_cost = np.array([_emitter_cost(c, x[:n]) for c, x in zip(curves, eq.abatement_t)])
+    run = slice(0, run_years)
+    abatement = np.array([x[:n].sum() for x in eq.abatement_t])[run]
+    used_offsets = (np.array([x[n] for x in eq.abatement_t]) if offsets else np.zeros(years))[run]
+    abatement_cost = np.array([_emitter_cost(c, x[:n]) for c, x in zip(curves, eq.abatement_t)])[run]
     price = np.maximum(eq.price, floor)
     offset_cost = used_offsets * (offsets.price if offsets else 0.0)
     circulating = state.base_t + state.msr_t + np.array([_supply_used(x, n, offsets) for x in eq.abatement_t])
     bank = eq.bank_t - state.borrow_t
     bank[np.abs(bank) < 1e-6 * (1.0 + np.abs(supply))] = 0.0
-    return LeastCost(price, abatement_cost, abatement, bank, circulating, offset_cost, used_offsets,
-                     sc.behaviour.discount_rate)
+    return LeastCost(price[run], abatement_cost, abatement, bank[run], circulating[run], offset_cost,
+                     used_offsets, sc.behaviour.discount_rate, price)
 
 
 def _offset_bound(scenario, bau: np.ndarray) -> np.ndarray:
@@ -144,16 +162,15 @@ def _supply_used(abated: np.ndarray, n: int, offsets) -> float:
     return float(abated[n + (1 if offsets else 0):].sum())
 
 
-def _curves_and_cap(state: _Supply, curves: list[MacCurves], scenario):
-    """Each year's curves with the rules' steps appended (offsets first), and the year's
+def _curves_and_cap(state: _Supply, curves: list[MacCurves], year_controls, offsets, bau):
+    """Each year's curves with the rules' steps appended (offsets first, then the auction at
+    its reserve price, then the reserve tranches and the ceiling: supply), and the year's
     allowances whatever the price, shifted for borrowing (the bank may dip by ``borrow_t``)."""
-    res = scenario.reserves
-    ccr = res.ccr if res is not None else None
-    ecr = res.ecr if res is not None else None
-    offsets = scenario.compliance.offsets
     rows, cap = [], state.base_t + state.msr_t
     cap = cap.copy()
+    unlimited = float(np.abs(bau).sum()) + 1.0  # more than any year can need
     for y, c in enumerate(curves):
+        year = year_controls[y]
         cost, width = [], []
         if offsets is not None:
             cost.append(offsets.price)
@@ -161,14 +178,17 @@ def _curves_and_cap(state: _Supply, curves: list[MacCurves], scenario):
         if state.auction_t[y] > 0:
             cost.append(state.reserve_price[y])
             width.append(state.auction_t[y])
-        if ccr is not None and ccr.volume_t > 0:
-            cost.append(ccr.trigger_price)
-            width.append(ccr.volume_t)
-        if ecr is not None and ecr.volume_t > 0:
-            withheld = min(ecr.volume_t, max(cap[y], 0.0) + state.auction_t[y])
-            cost.append(ecr.trigger_price)
+        for trigger, volume in year.ccr:
+            cost.append(trigger)
+            width.append(volume)
+        if year.ecr is not None and year.ecr[1] > 0:
+            withheld = min(year.ecr[1], max(cap[y], 0.0) + state.auction_t[y])
+            cost.append(year.ecr[0])
             width.append(withheld)
             cap[y] -= withheld
+        if year.ceiling is not None:
+            cost.append(year.ceiling)
+            width.append(unlimited)
         if cost:
             steps = step_curves(np.array(cost)[:, None], np.array(width)[:, None])
             c = MacCurves.concat([c, steps])
@@ -188,11 +208,11 @@ def _update(state: _Supply, eq, scenario, n: int, bau: np.ndarray, auctioned: np
         width = offsets.limit * np.maximum(emissions, 0.0)
         if offsets.supply_t is not None:
             width = np.minimum(width, offsets.supply_t)
-        state.offsets_t = 0.5 * (state.offsets_t + width)
+        state.offsets_t = width  # a contraction (limit < 1): no damping needed
     if comp.borrowing > 0 and comp.banking:
         room = comp.borrowing * np.maximum(emissions, 0.0)  # a share of the year's obligation
         room[-1] = 0.0  # the last year has no next year to borrow from
-        state.borrow_t = 0.5 * (state.borrow_t + room)
+        state.borrow_t = room
     if a is not None and a.unsold == "carry_forward" and state.auction_t.any():
         offered = np.where(state.reserve_price > 0, auctioned, 0.0)
         carried = np.zeros(years)
@@ -217,4 +237,4 @@ def _update(state: _Supply, eq, scenario, n: int, bau: np.ndarray, auctioned: np
                 held -= release
         state.msr_t = 0.5 * (state.msr_t + change)
     new = np.concatenate([state.offsets_t, state.borrow_t, state.auction_t, state.msr_t])
-    return bool(np.abs(new - old).max(initial=0.0) > 1e-6 * (1.0 + np.abs(new).max(initial=0.0)))
+    return bool(np.abs(new - old).max(initial=0.0) > 1e-7 * (1.0 + np.abs(new).max(initial=0.0)))

@@ -54,6 +54,8 @@ FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("hist_output", "float64", "(N, H)", "unit/yr", "Output of the H years before start."),
     FieldSpec("hist_emissions_t", "float64", "(N, H)", "t/yr", "Emissions of the H years before start."),
     FieldSpec("free_allocation_t", "float64", "(N, Y)", "t/yr", "Given free allocation (`fixed` rule)."),
+    FieldSpec("opening_bank_t", "float64", "(N,)", "t",
+              "Allowances held before start_year: the emitter's own, or its pro-rata share."),
     FieldSpec("mac_kind", "object", "(N,)", "", "MAC curve type: 'linear' or 'steps'."),
     FieldSpec("mac_slope", "float64", "(N,)", "currency/t per t", "Linear MAC slope (NaN if not given)."),
     FieldSpec("mac_cost_at_max", "float64", "(N,)", "currency/t",
@@ -81,6 +83,7 @@ class Population:
     hist_output: np.ndarray
     hist_emissions_t: np.ndarray
     free_allocation_t: np.ndarray
+    opening_bank_t: np.ndarray
     mac_kind: np.ndarray
     mac_slope: np.ndarray
     mac_cost_at_max: np.ndarray
@@ -173,6 +176,7 @@ class _Draft(NamedTuple):
     decline: np.ndarray
     free_allocation: np.ndarray
     historical: np.ndarray
+    opening_bank: np.ndarray  # (N,) t, NaN where the emitter gives none
     mac_kind: np.ndarray
     mac_slope: np.ndarray
     mac_cost_at_max: np.ndarray
@@ -228,10 +232,28 @@ def build_population(scenario: Scenario, rng: np.random.Generator) -> Population
         growth=g, growth_sd=sd, intensity_decline=draft.decline,
         hist_output=hist_output, hist_emissions_t=hist_emissions,
         free_allocation_t=draft.free_allocation,
+        opening_bank_t=_opening_bank(draft.opening_bank, scenario.opening_bank_t, hist_emissions[:, -1]),
         mac_kind=draft.mac_kind, mac_slope=draft.mac_slope, mac_cost_at_max=draft.mac_cost_at_max,
         mac_max_share=draft.mac_max_share, mac_step_cost=draft.step_cost,
         mac_step_share=draft.step_share, sector_names=names, start_year=scenario.start_year,
     )
+
+
+def _opening_bank(own: np.ndarray, total_t: float, last_hist_t: np.ndarray) -> np.ndarray:
+    """Each emitter's opening bank (t, whole tonnes): its own where given; the rest of
+    ``total_t`` (the scenario's opening_bank_t) shared pro rata to last year's emissions among
+    the others, largest remainder (so the shares add up to the tonne)."""
+    given = ~np.isnan(own)
+    bank = np.where(given, own, 0.0)
+    rest = max(float(total_t) - float(bank.sum()), 0.0)
+    weight = np.where(given, 0.0, np.maximum(last_hist_t, 0.0))
+    if rest > 0 and weight.sum() > 0:
+        share = rest * weight / weight.sum()
+        whole = np.floor(share)
+        left = int(round(rest - whole.sum()))
+        whole[np.argsort(-(share - whole), kind="stable")[:left]] += 1
+        bank = bank + whole
+    return np.floor(bank + 1e-9)
 
 
 def _per_year(values: list, years: int) -> tuple[np.ndarray, np.ndarray]:
@@ -280,6 +302,8 @@ def _inline(emitters: tuple[EmitterSpec, ...], years: int) -> _Draft:
         decline=np.array([e.intensity_decline for e in es], dtype=np.float64),
         free_allocation=free,
         historical=np.array([np.nan if h is None else h for h in hist], dtype=np.float64),
+        opening_bank=np.array([np.nan if e.opening_bank_t is None else e.opening_bank_t for e in es],
+                              dtype=np.float64),
         mac_kind=kind, mac_slope=slope, mac_cost_at_max=cam, mac_max_share=share,
         step_cost=cost, step_share=part,
     )
@@ -312,7 +336,7 @@ def _generated(spec: EmittersGenerate, years: int, rng: np.random.Generator) -> 
         intensity=intensity, intensity_listed=np.zeros(n_total, dtype=bool),
         growth=cat["g"].astype(np.float64), growth_sd=cat["sd"].astype(np.float64),
         decline=cat["d"].astype(np.float64), free_allocation=np.zeros((n_total, years)),
-        historical=np.full(n_total, np.nan),
+        historical=np.full(n_total, np.nan), opening_bank=np.full(n_total, np.nan),
         mac_kind=kind[repeat], mac_slope=slope[repeat], mac_cost_at_max=cam[repeat],
         mac_max_share=share[repeat], step_cost=cost[repeat], step_share=part[repeat],
     )

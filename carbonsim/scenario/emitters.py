@@ -132,6 +132,10 @@ class EmitterSpec(BaseModel):
     historical_emissions: NonNegative | None = describe_field(
         None, unit="t/yr", doc="Override of the mean historical emissions (all base years)."
     )
+    opening_bank_t: NonNegative | None = describe_field(
+        None, unit="t", doc="Allowances it holds before start_year (null: a pro-rata share of "
+                            "the scenario's opening_bank_t)."
+    )
 
 
 class DistLognormal(BaseModel):

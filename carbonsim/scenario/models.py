@@ -213,8 +213,15 @@ class Behaviour(BaseModel):
     """How emitters value allowances and trade."""
 
     model_config = MODEL_CONFIG
-    expectations: Literal["myopic", "hotelling", "perfect_foresight"] = describe_field(
-        "myopic", doc="Price expectations (value of banking)."
+    expectations: Literal["myopic", "hotelling", "perfect_foresight", "rolling"] = describe_field(
+        "myopic", doc="Price expectations: the price path emitters expect (MODEL.md section 5)."
+    )
+    horizon_years: Annotated[Int, Field(ge=1, le=MAX_YEARS)] | None = describe_field(
+        None, unit="years", doc="For `rolling`: years planned ahead, the current one included."
+    )
+    foresight_years: Annotated[Int, Field(ge=0, le=MAX_YEARS)] = describe_field(
+        0, unit="years", doc="Years after the run that expectations see, the cap and emitters "
+                             "continuing by their own rules."
     )
     discount_rate: RateBelowOne = describe_field(0.05, unit="fraction/yr", doc="Discount rate.")
     bid_steps: Annotated[Int, Field(ge=1, le=50)] = describe_field(
@@ -239,12 +246,23 @@ class Behaviour(BaseModel):
     )
 
 
+    @model_validator(mode="after")
+    def _rolling_has_a_horizon(self) -> "Behaviour":
+        if self.expectations == "rolling" and self.horizon_years is None:
+            raise ValueError("expectations: rolling needs behaviour.horizon_years (years planned "
+                             "ahead, the current one included), e.g. horizon_years: 5")
+        return self
+
+
 class Trigger(BaseModel):
     """A price-triggered reserve (CCR releases above, ECR withholds below the trigger)."""
 
     model_config = MODEL_CONFIG
-    trigger_price: NonNegative = describe_field(unit="currency/t", doc="Trigger price.")
+    trigger_price: NonNegative = describe_field(unit="currency/t", doc="Trigger price (first year).")
     volume_t: NonNegative = describe_field(unit="t/yr", doc="Volume released or withheld a year.")
+    trigger_growth: Fraction = describe_field(
+        0.0, unit="fraction/yr", doc="Annual growth of the trigger price (RGGI: 0.07)."
+    )
 
 
 class Msr(BaseModel):
@@ -276,7 +294,16 @@ class Reserves(BaseModel):
     price_ceiling: Positive | None = describe_field(
         None, unit="currency/t", doc="Unlimited allowances at this price."
     )
-    ccr: Trigger | None = describe_field(None, doc="Cost-containment reserve.")
+    price_floor_growth: Fraction = describe_field(
+        0.0, unit="fraction/yr", doc="Annual growth of the price floor."
+    )
+    price_ceiling_growth: Fraction = describe_field(
+        0.0, unit="fraction/yr", doc="Annual growth of the price ceiling."
+    )
+    ccr: Trigger | Annotated[tuple[Trigger, ...], Field(min_length=1)] | None = describe_field(
+        None, doc="Cost-containment reserve: one tranche, or a list (APCR tiers), each sold "
+                  "only at or above its own trigger."
+    )
     ecr: Trigger | None = describe_field(None, doc="Emissions-containment reserve.")
     msr: Msr | None = describe_field(None, doc="Market stability reserve.")
 
@@ -302,6 +329,10 @@ class Scenario(BaseModel):
     seed: Annotated[Int, Field(ge=0)] = describe_field(0, doc="Seed of the run's random generator.")
     calendar: Calendar = describe_field(Calendar(), doc="Event dates and trading sessions.")
     cap: Cap | None = describe_field(None, unit="t/yr", doc="Cap (null: no absolute cap).")
+    opening_bank_t: NonNegative = describe_field(
+        0.0, unit="t", doc="Allowances in circulation before start_year (bankable), held pro rata "
+                           "to historical emissions unless emitters give their own."
+    )
     emitters: Emitters = describe_field(doc="Inline list, {file: path.csv} or {generate: ...}.")
     allocation: AllocationConfig = describe_field(doc="Allocation rule per sector.")
     auctions: Auctions | None = describe_field(None, doc="Primary auctions.")

@@ -36,10 +36,9 @@ def auction(sim, y: int) -> None:
     need, f = pos.short + pos.current, pos.frac_left
     curves = sim.state.curves[y]
     value = allowance_value(curves, need, f, val.buy_cap, val.bank)
-    a, res, tick = sim.sc.auctions, sim.reserves, sim.tick
-    floor = res.price_floor if res is not None and res.price_floor is not None else 0.0
-    reserve = max(a.reserve_price * (1.0 + a.reserve_price_growth) ** y, floor)
-    banking = traders.bank_orders(sim, pos, val, np.ones(sim.n, dtype=bool), supply + sim.ccr_left)
+    a, year, tick = sim.sc.auctions, sim.controls[y], sim.tick
+    reserve = max(a.reserve_price * (1.0 + a.reserve_price_growth) ** y, year.floor or 0.0)
+    banking = traders.bank_orders(sim, pos, val, np.ones(sim.n, dtype=bool), supply + sum(sim.ccr_left))
     finite = value[np.isfinite(value) & (value >= reserve)]
     if banking.qty.size and banking.price[0] * tick >= reserve:
         finite = np.append(finite, banking.price[0] * tick)
@@ -57,9 +56,8 @@ def auction(sim, y: int) -> None:
     def clear(orders: Orders) -> AuctionOutcome:
         return primary_auction(
             orders.price, orders.qty, supply, reserve_tick, tie=a.tie,
-            ccr_trigger=round(res.ccr.trigger_price / tick) if res is not None and res.ccr else None,
-            ccr_left_t=sim.ccr_left,
-            ecr_trigger=round(res.ecr.trigger_price / tick) if res is not None and res.ecr else None,
+            ccr=[(round(trigger / tick), left) for (trigger, _), left in zip(year.ccr, sim.ccr_left)],
+            ecr_trigger=round(year.ecr[0] / tick) if year.ecr is not None else None,
             ecr_left_t=sim.ecr_left)
 
     def indicative(orders: Orders) -> tuple[int, int]:
@@ -81,7 +79,7 @@ def _book(sim, y: int, orders: Orders, out: AuctionOutcome) -> None:
     a, tick = sim.sc.auctions, sim.tick
     if out.ccr_released_t:
         sim.acc.issue_to_pool(out.ccr_released_t, y)
-        sim.ccr_left -= out.ccr_released_t
+        sim.ccr_left = [left - gone for left, gone in zip(sim.ccr_left, out.ccr_tranches)]
     sim.ecr_left -= out.ecr_withheld_t
     r = out.result
     bought = np.bincount(orders.owner, weights=r.filled, minlength=sim.n).astype(np.int64)

@@ -15,9 +15,10 @@ from typing import Callable, Iterator
 import numpy as np
 import simpy
 
+from carbonsim.economy.controls import controls
 from carbonsim.economy.least_cost import LeastCost, least_cost
 from carbonsim.economy.population import build_population
-from carbonsim.sim import auctions, compliance, issuance, reserves, trading, traders
+from carbonsim.sim import auctions, compliance, issuance, reserves, rolling, trading, traders
 from carbonsim.sim.accounts import Accounts
 from carbonsim.sim.calendar import Schedule
 from carbonsim.sim.expectations import EXPECTATIONS
@@ -47,15 +48,22 @@ class Simulation:
         self.output_based, self.auction_t, self.cap_t = plan.output_based, plan.auction_t, plan.cap_t
         self.forecast_t = traders.forecasts(sc, population, rng)
         self.lc: LeastCost = least_cost(sc, population, curves, plan.supply_t, plan.auction_t)
+        self.supply_t = plan.supply_t
+        self.plan_path = self.lc.path  # the price path emitters plan on (rolling: re-solved)
         self.closed = np.zeros(self.years, dtype=bool)
         self.owed_t = np.zeros((self.n, self.years), dtype=np.int64)  # claw-backs not covered
         self.makegood_t = np.zeros(self.n, dtype=np.int64)
         self.closes: list[float] = []  # last traded price of each session that traded
         self.reference: float | None = None  # the price the daily limits apply to
         self.last_review = -10**9
+        self.rate_cache: dict = {}  # abatement rates at prices asked again (traders.abatement_rate)
+        self.balance_cache: tuple = (None, None, None, None)  # (day, year, cap, balancing price)
+        self.aggregates: dict = {}  # each year's aggregate MAC, built when first asked for
         self.reserves = sc.reserves
         self.offset_limit = sc.compliance.offsets.limit if sc.compliance.offsets is not None else 0.0
-        self.ccr_left = self.ecr_left = 0
+        self.controls = [controls(sc.reserves, y) for y in range(self.years)]  # price controls
+        self.ccr_left: list[int] = []  # CCR volume left this year, per tranche
+        self.ecr_left = 0
         self.ledger = Ledger(self.n, self.years)
         self.mechanism = MECHANISMS.get(sc.market.mechanism)
         self.expect = EXPECTATIONS.get(sc.behaviour.expectations)
@@ -98,6 +106,7 @@ class Simulation:
     # --- the steps, each in the module that owns it ------------------------------------------
     def year_start(self, y: int) -> None:
         issuance.year_start(self, y)
+        rolling.revise(self)
 
     def allocate(self, y: int) -> None:
         issuance.allocate(self, y)
@@ -107,6 +116,7 @@ class Simulation:
 
     def verify(self, y: int) -> None:
         issuance.verify(self, y)
+        rolling.revise(self)
 
     def session(self, day: int) -> None:
         trading.session(self, day)

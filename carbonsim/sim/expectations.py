@@ -14,6 +14,8 @@ Models:
 - ``perfect_foresight``: the least-cost intertemporal path of the whole scenario, every rule of
   MODEL.md section 8 in it, solved once. Its path is certain (``CERTAIN``): the price expected
   later in the year holds in every session, not only while primary auctions are to come.
+- ``rolling``: the least-cost path re-solved from the current state at each year start and
+  verification over ``behaviour.horizon_years`` (`carbonsim.sim.rolling`); the view carries it.
 """
 
 from __future__ import annotations
@@ -71,8 +73,9 @@ EXPECTATIONS: Registry = Registry("expectation model")
 EXPECTATIONS.register("myopic", _myopic)
 EXPECTATIONS.register("hotelling", _hotelling)
 EXPECTATIONS.register("perfect_foresight", _perfect_foresight)
+EXPECTATIONS.register("rolling", _perfect_foresight)  # on the re-solved path the view carries
 
 #: Models whose path is known for certain: a session never pays above it, auctions to come or not
 #: (an adaptive forecast caps only while auctions bring supply later, or a rising market could
 #: never rise).
-CERTAIN = frozenset({"perfect_foresight"})
+CERTAIN = frozenset({"perfect_foresight", "rolling"})

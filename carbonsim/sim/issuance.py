@@ -38,12 +38,17 @@ def plan(scenario, population) -> IssuancePlan:
 
 
 def year_start(sim, y: int) -> None:
-    """Issue the year's auction volume to the regulator's pool; refill the reserves."""
+    """Issue the year's auction volume to the regulator's pool; refill the reserves. Before the
+    first year, the opening bank: allowances already in circulation, issued to their holders
+    as the first vintage (every vintage up to a year counts for it, so it is bankable as a
+    vintage before the start would be)."""
+    if y == 0 and sim.pop.opening_bank_t.any():
+        sim.acc.issue(sim.pop.opening_bank_t.astype(np.int64), 0)
     if sim.auction_t[y] > 0:
         sim.acc.issue_to_pool(int(sim.auction_t[y]), y)
-    res = sim.reserves
-    sim.ccr_left = int(res.ccr.volume_t) if res is not None and res.ccr is not None else 0
-    sim.ecr_left = int(res.ecr.volume_t) if res is not None and res.ecr is not None else 0
+    year = sim.controls[y]
+    sim.ccr_left = [volume for _, volume in year.ccr]
+    sim.ecr_left = year.ecr[1] if year.ecr is not None else 0
 
 
 def allocate(sim, y: int) -> None:

@@ -15,6 +15,7 @@ Volumes are tonnes, prices currency/t.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,26 +27,29 @@ __all__ = ["AuctionOutcome", "MsrStep", "msr_step", "primary_auction", "reserve_
 
 @dataclass(frozen=True)
 class AuctionOutcome:
-    """A primary auction after reserve adjustments: the market result and the volumes moved."""
+    """A primary auction after reserve adjustments: the market result and the volumes moved
+    (``ccr_tranches``: what each CCR tranche released; ``ccr_released_t`` their sum)."""
 
     result: PrimaryResult
     offered_t: int
     ccr_released_t: int
     ecr_withheld_t: int
+    ccr_tranches: tuple[int, ...] = ()
 
 
 def primary_auction(bid_price: np.ndarray, bid_qty: np.ndarray, supply_t: int,
                     reserve_price: int, *, tie: str = "time",
-                    ccr_trigger: int | None = None, ccr_left_t: int = 0,
+                    ccr: Sequence[tuple[int, int]] = (),
                     ecr_trigger: int | None = None, ecr_left_t: int = 0) -> AuctionOutcome:
     """Clear a primary auction (prices in ticks) once, on the exact bid curve, with the reserve
     tranches as steps of its supply curve (MODEL.md section 7).
 
-    The CCR volume left is supply offered only at or above its trigger: released in full when
-    the bids at or above the trigger take it all, else only what they take, the price then
-    pinned at the trigger. The ECR volume left is withheld only below its trigger: as much as
-    keeps the price at the trigger (all bids at or above it filled), or all of it, the rest
-    then clearing below the trigger. Bids below the reserve price never count.
+    ``ccr`` lists the CCR tranches as (trigger, volume left), lowest trigger first: each is
+    supply offered only at or above its trigger, released in full when the bids at or above the
+    trigger take it all, else only what they take, the price then pinned at that trigger. The
+    ECR volume left is withheld only below its trigger: as much as keeps the price at the
+    trigger (all bids at or above it filled), or all of it, the rest then clearing below the
+    trigger. Bids below the reserve price never count.
     """
     price = np.asarray(bid_price, dtype=np.int64)
     qty = np.asarray(bid_qty, dtype=np.int64)
@@ -54,30 +58,39 @@ def primary_auction(bid_price: np.ndarray, bid_qty: np.ndarray, supply_t: int,
     def bid_at(trigger: int) -> int:  # valid bid quantity at or above ``trigger``
         return int(qty[price >= max(trigger, reserve_price)].sum())
 
-    def pinned(offered: int, trigger: int, released: int, withheld: int) -> AuctionOutcome:
+    def pinned(offered: int, trigger: int, released: tuple[int, ...], withheld: int) -> AuctionOutcome:
         filled = np.where(price >= max(trigger, reserve_price), qty, 0)
         valid = int(qty[price >= reserve_price].sum())
         cover = valid / offered if offered > 0 else (float("inf") if valid else 0.0)
         sold = int(filled.sum())
         result = PrimaryResult(trigger if sold > 0 else -1, sold, offered - sold, cover, filled)
-        return AuctionOutcome(result, offered, released, withheld)
+        return AuctionOutcome(result, offered, sum(released), withheld, released)
 
-    if (ccr_trigger is not None and ccr_left_t > 0 and base.sold == supply_t > 0
-            and base.price >= ccr_trigger):
-        wanted = bid_at(ccr_trigger) - supply_t  # >= 0: the base supply sells at or above it
-        if wanted >= ccr_left_t:
-            full = allowance_auction(price, qty, supply_t + ccr_left_t, reserve_price, tie=tie)
-            return AuctionOutcome(full, supply_t + ccr_left_t, ccr_left_t, 0)
-        return pinned(supply_t + wanted, ccr_trigger, wanted, 0)
+    released = [0] * len(ccr)
+    result, offered = base, supply_t
+    for k, (trigger, left) in enumerate(ccr):
+        if left <= 0:
+            continue
+        if not (result.sold == offered > 0 and result.price >= trigger):
+            break
+        wanted = bid_at(trigger) - offered  # >= 0: what is offered sells at or above it
+        if wanted < left:
+            released[k] = wanted
+            return pinned(offered + wanted, trigger, tuple(released), 0)
+        released[k] = left
+        offered += left
+        result = allowance_auction(price, qty, offered, reserve_price, tie=tie)
+    if any(released):
+        return AuctionOutcome(result, offered, sum(released), 0, tuple(released))
     if (ecr_trigger is not None and ecr_left_t > 0 and supply_t > 0
             and (base.sold == 0 or base.price < ecr_trigger)):
         held = supply_t - bid_at(ecr_trigger)  # > 0: the base supply does not sell at the trigger
         if held <= ecr_left_t:
-            return pinned(supply_t - held, ecr_trigger, 0, held)
+            return pinned(supply_t - held, ecr_trigger, tuple(released), held)
         withheld = min(ecr_left_t, supply_t)
         rest = allowance_auction(price, qty, supply_t - withheld, reserve_price, tie=tie)
-        return AuctionOutcome(rest, supply_t - withheld, 0, withheld)
-    return AuctionOutcome(base, supply_t, 0, 0)
+        return AuctionOutcome(rest, supply_t - withheld, 0, withheld, tuple(released))
+    return AuctionOutcome(base, supply_t, 0, 0, tuple(released))
 
 
 @dataclass(frozen=True)

@@ -196,7 +196,7 @@ def build_result(scenario, seed: int, sim, wall_time_s: float) -> Result:
     balance = supply_balance(
         summary, compliance, auctions, trades, msr, lapsed_t=sim.acc.lapsed,
         owed_t=sim.owed_t.sum(axis=0), correction_factor=[a.correction_factor for a in sim.allocations],
-        opening_bank_t=int(getattr(scenario, "opening_bank_t", None) or 0))
+        opening_bank_t=int(pop.opening_bank_t.sum()))
     summary = pd.concat([summary, balance], axis=1)[SUMMARY_COLUMNS]
     acc = sim.acc
     extras = {"held_t": int(acc.holdings.sum()), "offsets_held_t": int(acc.offsets.sum()),

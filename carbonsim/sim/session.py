@@ -68,35 +68,33 @@ def no_trade_reference(orders: Orders, ref: float | None, band: tuple[float, flo
     return ref
 
 
-def control_prices(reserves) -> np.ndarray:
-    """The price floor and ceiling (currency/t) that are set."""
-    if reserves is None:
-        return np.zeros(0)
-    return np.array([p for p in (reserves.price_floor, reserves.price_ceiling) if p is not None])
+def control_prices(year) -> np.ndarray:
+    """The price floor and ceiling (currency/t) set in ``year`` (a `Controls`)."""
+    return np.array(year.prices(), dtype=np.float64)
 
 
-def with_price_controls(reserves, tick: float, orders: Orders) -> Orders:
-    """Add the regulator's standing orders (owner −1): sell at the ceiling whatever is bid,
-    buy at the floor whatever is offered."""
-    extra = [ceiling_order(reserves, tick, orders)]
-    if reserves is not None and reserves.price_floor is not None:
+def with_price_controls(year, tick: float, orders: Orders) -> Orders:
+    """Add the regulator's standing orders of ``year`` (a `Controls`; owner −1): sell at the
+    ceiling whatever is bid, buy at the floor whatever is offered."""
+    extra = [ceiling_order(year, tick, orders)]
+    if year.floor is not None:
         supply = int(orders.qty[orders.side < 0].sum())
         if supply:
             extra.append(Orders(np.array([-1]), np.array([1], np.int8),
-                                np.array([int(reserves.price_floor / tick + 1e-9)]),
+                                np.array([int(year.floor / tick + 1e-9)]),
                                 np.array([supply])))
     extra = [e for e in extra if e.qty.size]
     return Orders.concat([orders, *extra]) if extra else orders
 
 
-def ceiling_order(reserves, tick: float, orders: Orders) -> Orders:
-    """The regulator's sell order at the price ceiling for whatever ``orders`` bid (owner −1);
-    empty without a ceiling or bids."""
+def ceiling_order(year, tick: float, orders: Orders) -> Orders:
+    """The regulator's sell order at ``year``'s price ceiling for whatever ``orders`` bid
+    (owner −1); empty without a ceiling or bids."""
     demand = int(orders.qty[orders.side > 0].sum())
-    if reserves is None or reserves.price_ceiling is None or not demand:
+    if year.ceiling is None or not demand:
         return Orders(*(np.zeros(0, t) for t in (np.int64, np.int8, np.int64, np.int64)))
     return Orders(np.array([-1]), np.array([-1], np.int8),
-                  np.array([int(np.ceil(reserves.price_ceiling / tick - 1e-9))]), np.array([demand]))
+                  np.array([int(np.ceil(year.ceiling / tick - 1e-9))]), np.array([demand]))
 
 
 def prior_year_orders(short_t: np.ndarray, surplus_t: np.ndarray, wtp: np.ndarray,

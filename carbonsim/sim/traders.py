@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from carbonsim.economy.equilibrium import AggregateMac
 from carbonsim.economy.mac import abatement_at
 from carbonsim.sim.expectations import CERTAIN, PriceView, bank_value, later_price
 from carbonsim.sim.schedules import Orders, allowance_value, plan_rate
@@ -147,7 +148,7 @@ def _counted_supply(sim, day: int, c: int, gap: np.ndarray, emissions: np.ndarra
         if not np.isfinite(anchor):  # a share key, not a forecast: the market's price, or the
             anchor = sim.closes[-1] if sim.closes else float(sim.lc.price[c])  # benchmark's
         f = sim.state.fraction_left(day)
-        wants = np.maximum(gap - f * abatement_at(sim.state.curves[c], anchor), 0.0)
+        wants = np.maximum(gap - f * abatement_rate(sim, c, anchor), 0.0)
         total = float(wants.sum())
         if total <= 0:  # nobody would buy at that price: fall back to the gaps
             wants = np.maximum(gap, 0.0)
@@ -168,6 +169,18 @@ def _borrowing_pays(sim, c: int) -> bool:
     return np.isfinite(later) and later > bank_value(path, sim.sc.behaviour.discount_rate) * (1 + 1e-9)
 
 
+def abatement_rate(sim, c: int, price: float) -> np.ndarray:
+    """MAC⁻¹ of year ``c``'s curves at ``price`` (t/yr, (N,)), kept for the few prices a run
+    asks again and again (the expected price, session after session)."""
+    key = (c, float(price))
+    rate = sim.rate_cache.get(key)
+    if rate is None:
+        if len(sim.rate_cache) >= 8:
+            sim.rate_cache.clear()
+        rate = sim.rate_cache[key] = abatement_at(sim.state.curves[c], price)
+    return rate
+
+
 def bau_rate(sim, c: int, f: float) -> np.ndarray:
     """Each emitter's estimate of its BAU emissions rate for the rest of year ``c`` (t/yr).
 
@@ -186,7 +199,8 @@ def bau_rate(sim, c: int, f: float) -> np.ndarray:
 
 def price_path(sim, c: int) -> np.ndarray:
     """The expected price of year ``c`` and each later simulated year (currency/t; NaN: none)."""
-    view = PriceView(min(c, sim.years - 1), np.asarray(sim.closes), sim.lc.price,
+    path = sim.plan_path  # the run's years and the foresight years after them
+    view = PriceView(min(c, path.shape[0] - 1), np.asarray(sim.closes), path,
                      sim.sc.behaviour.discount_rate)
     return sim.expect(view)
 
@@ -204,37 +218,56 @@ def values(sim, pos: Position, day: int, *, auction: bool = False) -> Values:
     comp = sim.sc.compliance
     # With make-good the missing allowance is still owed next year, at the price the
     # least-cost path expects then (a fixed anchor: the last close would ratchet upward).
-    make_good = sim.lc.price[min(c + 1, sim.years - 1)] if comp.make_good else 0.0
+    make_good = sim.lc.path[min(c + 1, sim.lc.path.shape[0] - 1)] if comp.make_good else 0.0
     wtp = comp.penalty_per_t + make_good
     path = price_path(sim, c)
-    bank = bank_value(path, sim.sc.behaviour.discount_rate) if comp.banking and c + 1 < sim.years else 0.0
-    res = sim.reserves
-    if res is not None and res.price_ceiling is not None:
-        wtp = min(wtp, res.price_ceiling)  # the regulator sells any amount at the ceiling
-    if res is not None and res.price_floor is not None:
-        bank = max(bank, res.price_floor)  # and buys any amount at the floor
+    later_year = c + 1 < sim.lc.path.shape[0]  # a year in which a banked allowance is worth something
+    bank = bank_value(path, sim.sc.behaviour.discount_rate) if comp.banking and later_year else 0.0
+    year = sim.controls[min(c, sim.years - 1)]
+    if year.ceiling is not None:
+        wtp = min(wtp, year.ceiling)  # the regulator sells any amount at the ceiling
+    if year.floor is not None:
+        bank = max(bank, year.floor)  # and buys any amount at the floor
     cap = wtp
     certain = sim.sc.behaviour.expectations in CERTAIN
     if c < sim.years and (auction or certain or any(d > day for d in sim.schedule.auction_days(c))):
         # Nobody pays more now than later; to the tick above, so that a buyer capped there and
         # a seller asking a banked allowance's worth (rounded up) still meet at that price.
         later = max(later_price(path), bank)
-        if _short_at(sim, pos, later):
-            later = _balancing_price(sim, pos, later, wtp)
+        if _short_at(sim, pos, later):  # the year's aggregate need moves little within a day
+            key = (day, c, later)
+            if sim.balance_cache[:3] != key:
+                sim.balance_cache = (*key, _balancing_price(sim, pos, later, wtp))
+            later = sim.balance_cache[3]
         cap = min(wtp, np.ceil(later / sim.tick - 1e-9) * sim.tick)
     bank = min(bank, cap)
     return Values(np.full(sim.n, wtp), np.full(sim.n, cap), np.full(sim.n, bank))
 
 
 def _balancing_price(sim, pos: Position, lo: float, hi: float) -> float:
-    """The lowest price in [lo, hi] at which the year balances (`_short_at` is False), to the
-    tick by bisection; ``hi`` (non-compliance) where none does."""
-    if _short_at(sim, pos, hi):
+    """The lowest price in [lo, hi] at which the year balances (`_short_at` turns False): where
+    the abatement it pays for over the rest of the year, with the CCR tranches it releases,
+    covers what the emitters still need (the static least-cost problem, solved exactly on the
+    year's aggregate MAC); ``hi`` (non-compliance) where none does."""
+    f = pos.frac_left
+    if f <= 0:
         return hi
-    while hi - lo > sim.tick / 2:
-        mid = 0.5 * (lo + hi)
-        lo, hi = (mid, hi) if _short_at(sim, pos, mid) else (lo, mid)
-    return hi
+    aggregate = sim.aggregates.get(pos.year)
+    if aggregate is None:
+        aggregate = sim.aggregates[pos.year] = AggregateMac(sim.state.curves[pos.year])
+    need = float((pos.current + pos.short).sum()) - sim.n  # _short_at's tolerance
+    year = sim.controls[pos.year]
+    released, price = 0.0, np.inf
+    bounds = [trigger for trigger, _ in year.ccr] + [np.inf]
+    for k, (upper, left) in enumerate(zip(bounds, [*sim.ccr_left, 0])):
+        price = aggregate.price((need - released) / f, ceiling=hi)
+        if k > 0 and price < bounds[k - 1]:  # the tranche at this trigger covers the rest
+            price = bounds[k - 1]
+            break
+        if price < upper:
+            break
+        released += left
+    return float(min(max(price, lo), hi))
 
 
 def _short_at(sim, pos: Position, price: float) -> bool:
@@ -242,16 +275,14 @@ def _short_at(sim, pos: Position, price: float) -> bool:
     beyond the supply their positions count on, the reserve volume that price releases (CCR
     left at or above its trigger; less the ECR left below its) and the abatement that price
     pays for (t) is positive (more than a tonne per emitter: plans land to rounding)."""
-    res = sim.reserves
-    if not np.isfinite(price) or (res is not None and res.price_ceiling is not None
-                                  and price >= res.price_ceiling):
+    year = sim.controls[pos.year]
+    if not np.isfinite(price) or (year.ceiling is not None and price >= year.ceiling):
         return False
-    reserve = 0.0
-    if res is not None and res.ccr is not None and price >= res.ccr.trigger_price - sim.tick / 2:
-        reserve += sim.ccr_left
-    if res is not None and res.ecr is not None and price < res.ecr.trigger_price - sim.tick / 2:
+    half = sim.tick / 2
+    reserve = sum(left for (trigger, _), left in zip(year.ccr, sim.ccr_left) if price >= trigger - half)
+    if year.ecr is not None and price < year.ecr[0] - half:
         reserve -= sim.ecr_left
-    demand = pos.current + pos.short - pos.frac_left * abatement_at(sim.state.curves[pos.year], price)
+    demand = pos.current + pos.short - pos.frac_left * abatement_rate(sim, pos.year, price)
     return float(demand.sum()) - reserve > sim.n
 
 
@@ -262,7 +293,7 @@ def bank_orders(sim, pos: Position, val: Values, active: np.ndarray, budget_t: i
     bank = float(val.bank[0]) if val.bank.size else 0.0
     price = int(np.floor(bank / sim.tick + 1e-9)) - 1
     empty = Orders(*(np.zeros(0, t) for t in (np.int64, np.int8, np.int64, np.int64)))
-    if bank <= 0 or price <= 0 or budget_t <= 0 or pos.year + 1 >= sim.years:
+    if bank <= 0 or price <= 0 or budget_t <= 0 or pos.year + 1 >= sim.lc.path.shape[0]:
         return empty
     capacity = sim.sc.behaviour.bank_capacity
     if capacity is None:

@@ -48,7 +48,8 @@ def session(sim, day: int) -> None:
 
     # Emitters also quote at the floor and ceiling prices, where the regulator trades, and at
     # their cap and banking value, where many of their values sit.
-    key = np.concatenate([control_prices(sim.reserves), [val.buy_cap[0], val.bank[0]]])
+    year = sim.controls[min(c, sim.years - 1)]
+    key = np.concatenate([control_prices(year), [val.buy_cap[0], val.bank[0]]])
 
     def build(grid: np.ndarray) -> Orders:
         grid = with_prices(grid, key)
@@ -56,7 +57,7 @@ def session(sim, day: int) -> None:
                                  gap_fraction=b.gap_fraction, min_lot=m.min_lot, fee_per_t=m.fee_per_t)
         if banking.qty.size:
             orders = Orders.concat([orders, banking])
-        return with_price_controls(sim.reserves, sim.tick, orders)
+        return with_price_controls(year, sim.tick, orders)
 
     idx = np.flatnonzero(active)
     finite = value[idx][np.isfinite(value[idx])]
@@ -79,8 +80,8 @@ def _prior_market(sim, pos: Position, val: Values, day: int) -> bool:
     """A call auction in the vintages still eligible for the prior year, between emitters
     short in it and holders of a surplus of them; True if anything traded."""
     surplus = np.where(pos.short > 0, 0, sim.acc.eligible(pos.year - 1) - pos.keep)
-    ceiling = sim.reserves is not None and sim.reserves.price_ceiling is not None
-    if surplus.sum() <= 0 and not ceiling:
+    year = sim.controls[min(pos.year, sim.years - 1)]
+    if surplus.sum() <= 0 and year.ceiling is None:
         return False
     curves = sim.state.curves[min(pos.year, sim.years - 1)]
     value = allowance_value(curves, pos.current, pos.frac_left, val.buy_cap, val.bank)
@@ -88,7 +89,7 @@ def _prior_market(sim, pos: Position, val: Values, day: int) -> bool:
         value = np.zeros(sim.n)  # unused old vintages lapse at the deadline
     orders = prior_year_orders(pos.short, surplus, val.wtp, value, sim.tick)
     # The regulator sells at the ceiling whatever is bid there, in the prior year's vintage.
-    regulator = ceiling_order(sim.reserves, sim.tick, orders)
+    regulator = ceiling_order(year, sim.tick, orders)
     if regulator.qty.size:
         orders = Orders.concat([orders, regulator])
     result = call_auction(orders.side, orders.price, orders.qty)

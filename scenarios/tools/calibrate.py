@@ -57,7 +57,7 @@ def main(argv: list[str]) -> int:
         return float(price[first - start: last - start + 1].mean()) - args.price
 
     lo, hi = 0.05, 20.0
-    for _ in range(60):
+    for _ in range(30):
         mid = (lo * hi) ** 0.5
         lo, hi = (mid, hi) if target(mid) < 0 else (lo, mid)
     factor = (lo * hi) ** 0.5

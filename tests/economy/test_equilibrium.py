@@ -262,3 +262,19 @@ def test_banking_never_worse_and_hotelling_inside_blocks(years, rate, ceiling):
     assert single.price[0] == pytest.approx(
         static_equilibrium(curves[0], need[0], ceiling=ceiling).price
     )
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.floats(0.0, 1.2))
+def test_the_aggregate_mac_price_is_the_static_equilibrium_price(seed, share):
+    """AggregateMac.price (prepared once, asked many times) = static_equilibrium's price."""
+    from carbonsim.economy.equilibrium import AggregateMac
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 30))
+    lin = linear_curves(rng.uniform(1, 100, n), rng.uniform(10, 1000, n))
+    steps = step_curves(rng.uniform(0, 150, (n, 3)).round(0), rng.uniform(0, 50, (n, 3)))
+    curves = MacCurves.concat([lin, steps])
+    required = share * float(curves.width_t.sum())
+    expected = static_equilibrium(curves, required, ceiling=500.0).price
+    assert AggregateMac(curves).price(required, ceiling=500.0) == pytest.approx(expected, rel=1e-9, abs=1e-9)

@@ -162,7 +162,7 @@ BAD = [
     ("unknown mechanism", "mechanism: call_auction ", "mechanism: dutch ", "market.mechanism",
      "expected one of call_auction, continuous; got 'dutch'"),
     ("unknown expectations", "expectations: myopic", "expectations: hoteling",
-     "behaviour.expectations", "perfect_foresight (did you mean 'hotelling'?)"),
+     "behaviour.expectations", "rolling (did you mean 'hotelling'?)"),
     ("unknown mac kind", "{kind: linear, slope: 3.0}", "{kind: quadratic, slope: 3.0}",
      "emitters[1].mac.kind", "expected one of linear, steps; got 'quadratic'"),
     ("mac slope and cost_at_max", "slope: 3.0}", "slope: 3.0, cost_at_max: 10}", "emitters[1].mac",

@@ -186,7 +186,7 @@ def auction_against_market(result) -> "list[tuple[str, float, float, float]]":
     return rows
 
 
-@pytest.mark.parametrize("rel", ["rggi.yaml", "variants/eu-ets-2024-monthly.yaml"])
+@pytest.mark.parametrize("rel", ["rggi.yaml", "eu-ets-2024.yaml"])
 def test_real_calendars_clear_every_auction_at_the_market_and_least_cost_price(rel):
     """RGGI on its real quarterly calendar and the EU with monthly auctions: each auction within
     5% of the same week's secondary price (where both trade) and of the least-cost price."""

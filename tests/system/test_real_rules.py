@@ -1,0 +1,132 @@
+"""Real-system rules (MODEL.md sections 7, 8, 8b) against hand-derived economics: an opening
+bank, reserve tranches whose triggers grow, APCR-style tiers, and foresight beyond the run.
+
+The economy is the one of test_forward_market.py: four emitters of 100,000 t BAU with linear
+MACs, abating A(p) = 2083.3 p t at a price p; a cap of 300,000 t needs 100,000 t abated
+(p* = 48.00 without anything else). Static cases within 2%, intertemporal ones within 3%.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import carbonsim
+from carbonsim.economy.controls import controls
+from carbonsim.economy.population import build_population
+from carbonsim.scenario import load_scenario_dict
+
+A_PER_PRICE = 1000 * (1 + 1 / 2 + 1 / 3 + 1 / 4)
+QUARTERS = ["01-15", "04-15", "07-15", "10-15"]
+
+
+def economy(*, years=1, cap=300_000, banking=False, emitter_extra=None, **changes):
+    emitters = [{"id": f"E{k}", "sector": "power", "output": 100_000, "intensity": 1.0,
+                 "mac": {"kind": "linear", "cost_at_max": 100.0 * k}, **(emitter_extra or {}).get(k, {})}
+                for k in (1, 2, 3, 4)]
+    data = {
+        "name": "rules", "currency": "USD", "start_year": 2030, "years": years, "seed": 5,
+        "calendar": {"sessions": 52, "allocation": "01-01", "auctions": QUARTERS,
+                     "verification": "03-31", "compliance_deadline": "04-30"},
+        "cap": cap, "emitters": emitters,
+        "allocation": {"power": {"rule": "auction"}, "auction_share": 1.0},
+        "auctions": {"reserve_price": 0.0, "unsold": "cancel"},
+        "market": {"mechanism": "call_auction", "tick": 0.01},
+        "compliance": {"penalty_per_t": 500, "make_good": False, "banking": banking},
+        "behaviour": {"expectations": "perfect_foresight", "discount_rate": 0.05},
+    }
+    for key, value in changes.items():
+        data[key] = {**data.get(key, {}), **value} if isinstance(value, dict) else value
+    return load_scenario_dict(data)
+
+
+def test_an_opening_bank_is_shared_pro_rata_unless_emitters_give_their_own():
+    s = economy(opening_bank_t=20_001, emitter_extra={4: {"opening_bank_t": 5_000}})
+    bank = build_population(s, np.random.default_rng(0)).opening_bank_t
+    assert bank[3] == 5_000  # its own
+    assert bank.sum() == 20_001  # the rest, 15,001 t, split pro rata to last year's emissions
+    assert bank[:3].tolist() == [5_001, 5_000, 5_000]
+
+
+def test_an_opening_bank_lowers_the_price_by_what_it_covers():
+    """20,000 t banked before the start cover part of the 100,000 t: A(p) = 80,000 t, so
+    p = 80,000 / 2083.3 = 38.40 in every auction and on the least-cost path."""
+    r = carbonsim.run(economy(opening_bank_t=20_000, banking=True))
+    expected = 80_000 / A_PER_PRICE
+    assert r.summary["least_cost_price"].iloc[0] == pytest.approx(expected, rel=0.005)
+    assert r.auctions["price"].to_numpy() == pytest.approx(np.full(4, expected), rel=0.02)
+    assert r.summary["opening_bank_t"].iloc[0] == 20_000
+    assert r.summary["fulfillment_entities"].iloc[0] == 1.0
+
+
+def test_triggers_floor_and_ceiling_grow_each_year():
+    s = economy(reserves={"price_floor": 10.0, "price_floor_growth": 0.05, "price_ceiling": 100.0,
+                          "price_ceiling_growth": 0.10,
+                          "ccr": [{"trigger_price": 50.0, "volume_t": 1000, "trigger_growth": 0.07},
+                                  {"trigger_price": 40.0, "volume_t": 2000}],
+                          "ecr": {"trigger_price": 6.0, "volume_t": 500, "trigger_growth": 0.07}})
+    year2 = controls(s.reserves, 2)
+    assert year2.floor == pytest.approx(10.0 * 1.05**2) and year2.ceiling == pytest.approx(121.0)
+    assert year2.ccr == ((40.0, 2000), (pytest.approx(50.0 * 1.07**2), 1000))  # lowest first
+    assert year2.ecr == (pytest.approx(6.0 * 1.07**2), 500)
+
+
+def test_a_ccr_trigger_that_grows_pins_the_price_at_that_years_trigger():
+    """Two years, caps 300,000 t, no banking; a CCR of 50,000 t a year triggered at 40 growing
+    10% a year: year 1 pins at 40 (16,667 t released), year 2 at 44 (8,333 t released)."""
+    r = carbonsim.run(economy(years=2, reserves={"ccr": {"trigger_price": 40.0, "volume_t": 50_000,
+                                                          "trigger_growth": 0.10}}))
+    a = r.auctions
+    assert a[a.year == 2030]["price"].to_numpy() == pytest.approx(np.full(4, 40.0), rel=0.02)
+    assert a[a.year == 2031]["price"].to_numpy() == pytest.approx(np.full(4, 44.0), rel=0.02)
+    assert r.summary["least_cost_price"].to_numpy() == pytest.approx([40.0, 44.0], rel=1e-6)
+
+
+def test_apcr_tiers_release_in_order_of_their_triggers():
+    """Tier 1 (5,000 t at 40) is not enough: at 44, A = 91,667 t plus 5,000 t leaves 3,333 t
+    for tier 2 (50,000 t at 44), which pins the price at 44."""
+    r = carbonsim.run(economy(reserves={"ccr": [{"trigger_price": 40.0, "volume_t": 5_000},
+                                                {"trigger_price": 44.0, "volume_t": 50_000}]}))
+    a = r.auctions
+    assert a["price"].to_numpy() == pytest.approx(np.full(4, 44.0), rel=0.02)
+    assert a["ccr_released_t"].sum() == pytest.approx(100_000 - 44 * A_PER_PRICE, rel=0.02)
+    assert r.summary["least_cost_price"].iloc[0] == pytest.approx(44.0, rel=1e-6)
+
+
+def test_foresight_years_keep_allowances_valuable_after_the_run():
+    """One simulated year of a three-year path (caps 330,000 / 300,000 / 270,000 t) seen with
+    two foresight years: the price is the Hotelling path's first, λ = 45.68 (not the one-year
+    price of p = 70,000 / 2083.3 = 33.6), and the year banks what the path banks, 25,166 t."""
+    cap = {"start": 330_000, "annual_reduction": 30_000 / 330_000}
+    r = carbonsim.run(economy(cap=cap, banking=True, behaviour={"foresight_years": 2}))
+    lam = 300_000 / (A_PER_PRICE * (1 + 1.05 + 1.05**2))
+    assert r.summary["least_cost_price"].iloc[0] == pytest.approx(lam, rel=0.01)
+    assert r.auctions["price"].to_numpy() == pytest.approx(np.full(4, lam), rel=0.03)
+    assert r.summary["bank_t"].iloc[0] == pytest.approx(330_000 - (400_000 - lam * A_PER_PRICE), rel=0.03)
+
+
+def test_rolling_horizons_value_allowances_only_within_the_horizon():
+    """Three years (caps 330,000 / 300,000 / 270,000 t, banking). With a horizon of one year
+    each year is solved alone: p_t = (400,000 − cap_t) / 2083.3 = 33.6 / 48.0 / 62.4 and nothing
+    is banked. With a horizon of three years the first solve is the whole Hotelling path
+    (λ = 45.68) and the first year banks 25,166 t, as under perfect foresight."""
+    caps = [330_000, 300_000, 270_000]
+    short = carbonsim.run(economy(years=3, cap=caps, banking=True,
+                                  behaviour={"expectations": "rolling", "horizon_years": 1}))
+    expected = [(400_000 - c) / A_PER_PRICE for c in caps]
+    a = short.auctions
+    for year, price in zip((2030, 2031, 2032), expected):
+        assert a[a.year == year]["price"].to_numpy() == pytest.approx(np.full(4, price), rel=0.03)
+    assert short.summary["bank_t"].iloc[0] == pytest.approx(0, abs=1000)
+    long = carbonsim.run(economy(years=3, cap=caps, banking=True,
+                                 behaviour={"expectations": "rolling", "horizon_years": 3}))
+    lam = 300_000 / (A_PER_PRICE * (1 + 1.05 + 1.05**2))
+    assert long.auctions[long.auctions.year == 2030]["price"].to_numpy() == pytest.approx(np.full(4, lam), rel=0.03)
+    assert long.summary["bank_t"].iloc[0] == pytest.approx(330_000 - (400_000 - lam * A_PER_PRICE), rel=0.03)
+
+
+def test_rolling_expectations_need_a_horizon():
+    from carbonsim.scenario import ScenarioError
+
+    with pytest.raises(ScenarioError, match="horizon_years"):
+        economy(behaviour={"expectations": "rolling"})
