@@ -13,7 +13,10 @@ allowances (t), solved by `equilibrium.intertemporal_equilibrium`:
   allowances (the bank may go that far below zero); the last year borrows nothing;
 - the MSR: intake of ``intake_rate`` × the bank above the upper threshold from next year's
   auctions, release below the lower one;
-- a price ceiling (or the penalty without make-good) caps the price; a price floor holds it.
+- a price ceiling (or the penalty without make-good) caps the price; a price floor holds it;
+- control periods (``compliance.period_years``): with banking they only move deadlines, so the
+  path is the annual one; without banking the years of a period bank into each other and what
+  is left at its end lapses (``period_years`` of the solver).
 Offsets, borrowing, carried volume and the MSR depend on the solution: they are a fixed point,
 found by re-solving until the widths settle. Steps of supply are transfers, not costs: the
 abatement cost counts emitters' abatement only, and offsets at their price separately.
@@ -111,7 +114,8 @@ def least_cost(scenario, population, curves: list[MacCurves], supply_t: np.ndarr
     for _ in range(MAX_ROUNDS):
         rows, cap = _curves_and_cap(state, curves, scenario)
         eq = intertemporal_equilibrium(rows, bau, cap, discount_rate=sc.behaviour.discount_rate,
-                                       banking=comp.banking, ceiling=ceiling)
+                                       banking=comp.banking, ceiling=ceiling,
+                                       period_years=comp.period_years)
         if not _update(state, eq, scenario, n, bau, auctioned):
             break
     abatement = np.array([x[:n].sum() for x in eq.abatement_t])

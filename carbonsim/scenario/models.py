@@ -199,6 +199,24 @@ class Compliance(BaseModel):
     shortfall_cap: Fraction | None = describe_field(
         None, unit="fraction", doc="Obligation capped at free allocation * (1 + shortfall_cap)."
     )
+    period_years: Annotated[Int, Field(ge=1, le=MAX_YEARS)] = describe_field(
+        1, unit="years", doc="Years of a control period, from start_year (RGGI, WCI: 3)."
+    )
+    interim_share: Fraction = describe_field(
+        0.0, unit="fraction", doc="Share of a year's emissions due at its own deadline (a period's last year owes the rest)."
+    )
+
+    @field_validator("interim_share")
+    @classmethod
+    def _interim_needs_period(cls, value: float, info: ValidationInfo) -> float:
+        period = info.data.get("period_years")
+        if value > 0 and period == 1:
+            raise ValueError(
+                "expected 0 when compliance.period_years is 1 (the interim share is what the years "
+                "before a control period's last owe at their own deadlines: set period_years above "
+                "1, e.g. 3, or remove interim_share)"
+            )
+        return value
 
 
 class Participation(BaseModel):
