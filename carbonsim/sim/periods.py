@@ -51,14 +51,14 @@ def due_split(sim, y: int, emissions_t: np.ndarray, outstanding: np.ndarray | in
 
     At a final deadline ``outstanding`` (the earlier years' carried obligations,
     `outstanding_t`) is due too and nothing is carried; at an interim one ``interim_share`` of
-    the emissions is due (rounded to whole t) and the rest is carried.
+    the emissions is due (rounded to whole t, halves up) and the rest is carried.
     """
     comp = sim.sc.compliance
     if comp.period_years == 1:
         return emissions_t, 0
     if final(sim, y):
         return emissions_t + outstanding, np.zeros_like(emissions_t)
-    due = np.rint(comp.interim_share * emissions_t).astype(emissions_t.dtype)
+    due = np.floor(comp.interim_share * emissions_t + 0.5).astype(emissions_t.dtype)
     return due, emissions_t - due
 
 
