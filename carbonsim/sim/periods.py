@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = ["due_split", "final", "last_vintage", "outstanding_t", "period_end", "same_period",
-           "to_issue_t"]
+           "spread", "to_issue_t"]
 
 
 def period_end(y: int, period_years: int, years: int) -> int:
@@ -88,3 +88,20 @@ def to_issue_t(sim, y: int, day: int) -> np.ndarray | int:
         return 0
     ex_ante = np.minimum(sim.pending_t[:, v], sim.allocations[v].ex_ante_t)
     return np.maximum(ex_ante - sim.makegood_t, 0.0)
+
+
+def spread(values: np.ndarray, weights: np.ndarray, period_years: int) -> np.ndarray:
+    """Each control period's total of ``values`` (Y,) shared among its years in proportion to
+    ``weights`` (Y,), evenly where they sum to 0: what a period's deadlines took, per year of
+    emissions (with one-year periods, ``values`` themselves)."""
+    if period_years == 1:
+        return values
+    values = np.asarray(values, dtype=np.float64)
+    weights = np.asarray(weights, dtype=np.float64)
+    out = np.empty_like(values)
+    for start in range(0, values.shape[0], period_years):
+        block = slice(start, start + period_years)
+        w, total = weights[block], weights[block].sum()
+        share = w / total if total > 0 else np.full(w.shape, 1.0 / w.shape[0])
+        out[block] = values[block].sum() * share
+    return out

@@ -60,6 +60,16 @@ def test_outstanding_obligations_are_those_of_open_periods_only():
     assert periods.outstanding_t(fake_run(1, 0.0, 6, closed=[0, 1])) == 0
 
 
+def test_a_periods_total_is_spread_over_its_years_by_weight():
+    # 3-year periods: 90 t over weights 1, 2, 3 -> 15, 30, 45; the last period (one year) keeps
+    # its own; a period of zero weights is shared evenly.
+    spread = periods.spread(np.array([10.0, 0.0, 80.0, 7.0]), np.array([1.0, 2.0, 3.0, 5.0]), 3)
+    np.testing.assert_allclose(spread, [15.0, 30.0, 45.0, 7.0])
+    np.testing.assert_allclose(periods.spread(np.array([0.0, 6.0]), np.zeros(2), 2), [3.0, 3.0])
+    values = np.array([1, 2, 3])
+    assert periods.spread(values, np.ones(3), 1) is values
+
+
 # --- whole runs -------------------------------------------------------------------------------
 
 def hotelling(**compliance):
