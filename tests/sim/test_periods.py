@@ -60,6 +60,23 @@ def test_outstanding_obligations_are_those_of_open_periods_only():
     assert periods.outstanding_t(fake_run(1, 0.0, 6, closed=[0, 1])) == 0
 
 
+def test_free_allocation_counts_for_an_interim_deadline_only_if_issued_before_it():
+    # Allocation on day 150 of each year, deadlines on day 180 of the next: at 2021's interim
+    # deadline (day 365 + 180) the 2022 allocation (day 365 + 150) is in time. Its ex-ante part
+    # counts while it is still to come, less make-good debt; a true-up comes after the deadline.
+    sim = fake_run(3, 0.5, 3)
+    days = {"allocation": 150, "compliance_deadline": 180}
+    sim.schedule = SimpleNamespace(day=lambda y, event: 365 * (y + (event != "allocation")) + days[event])
+    sim.pending_t = np.array([[0.0, 50.0, 0.0], [0.0, 20.0, 0.0]])  # expected: ex ante + true-up
+    sim.allocations = [SimpleNamespace(ex_ante_t=np.array([40, 15]))] * 3
+    sim.makegood_t = np.array([5, 30])
+    assert periods.to_issue_t(sim, 0, 365 + 20).tolist() == [35.0, 0.0]  # 40 − 5; 15 − 30 < 0
+    assert periods.to_issue_t(sim, 0, 365 + 150) == 0  # issued: already held
+    assert periods.to_issue_t(sim, 2, 2 * 365 + 20) == 0  # a final deadline: not eligible
+    days["allocation"] = 200  # issued after the deadline
+    assert periods.to_issue_t(sim, 0, 365 + 20) == 0
+
+
 def test_a_periods_total_is_spread_over_its_years_by_weight():
     # 3-year periods: 90 t over weights 1, 2, 3 -> 15, 30, 45; the last period (one year) keeps
     # its own; a period of zero weights is shared evenly.
