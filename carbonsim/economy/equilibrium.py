@@ -247,14 +247,18 @@ def intertemporal_equilibrium(
     banking: bool = True,
     initial_bank_t: float = 0.0,
     ceiling: float = np.inf,
+    period_years: int = 1,
 ) -> IntertemporalEquilibrium:
     """Least-cost path over Y years: with banking (no borrowing), or year by year without.
 
     Units: bau_t, cap_t (Y,) and initial_bank_t in t; discount_rate a fraction a year; ceiling
     in currency/t. Without banking the initial bank is usable in the first year only and
-    unused allowances lapse. ``abatement_t`` is (Y, N), or a list when N changes between
-    years; ``ceiling_t`` (Y,) is the tonnes bought at the ceiling. Raises ValueError on mismatched lengths, discount_rate <= -1, a
-    negative initial bank or ceiling, or infeasible abatement without a finite ceiling.
+    unused allowances lapse; with control periods of ``period_years`` > 1 years (from the
+    first), the years of a period bank into each other (the banking path of the period alone,
+    the initial bank in the first) and what is left at a period's end lapses. ``abatement_t``
+    is (Y, N), or a list when N changes between years; ``ceiling_t`` (Y,) is the tonnes bought
+    at the ceiling. Raises ValueError on mismatched lengths, discount_rate <= -1, a negative
+    initial bank or ceiling, or infeasible abatement without a finite ceiling.
     """
     years = len(curves_by_year)
     bau = np.asarray(bau_t, dtype=np.float64)
@@ -274,7 +278,17 @@ def intertemporal_equilibrium(
     need = bau - cap
     price, ceiling_t, bank = np.zeros(years), np.zeros(years), np.zeros(years)
     abatement: list[np.ndarray] = [np.zeros(0)] * years
-    if not banking:
+    if not banking and period_years > 1:
+        for t0 in range(0, years, period_years):
+            block = slice(t0, min(t0 + period_years, years))
+            eq = intertemporal_equilibrium(
+                curves_by_year[block], bau[block], cap[block], discount_rate=discount_rate,
+                initial_bank_t=initial_bank_t if t0 == 0 else 0.0, ceiling=ceiling,
+            )
+            price[block], ceiling_t[block], bank[block] = eq.price, eq.ceiling_t, eq.bank_t
+            abatement[block] = list(eq.abatement_t)
+            bank[block.stop - 1] = 0.0  # what is left at the period's end lapses
+    elif not banking:
         for t in range(years):
             eq = static_equilibrium(
                 curves_by_year[t], need[t] - (initial_bank_t if t == 0 else 0.0), ceiling=ceiling

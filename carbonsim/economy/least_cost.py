@@ -18,7 +18,10 @@ allowances (t), solved by `equilibrium.intertemporal_equilibrium`:
   the scenario says (`economy.controls`);
 - the opening bank is the bank before the first year;
 - the ``behaviour.foresight_years`` after the run are solved too (`economy.foresight`), so the
-  path does not end with worthless allowances; outputs keep the run's years, ``path`` has all.
+  path does not end with worthless allowances; outputs keep the run's years, ``path`` has all;
+- control periods (``compliance.period_years``): with banking they only move deadlines, so the
+  path is the annual one; without banking the years of a period bank into each other and what
+  is left at its end lapses (``period_years`` of the solver).
 Offsets, borrowing, carried volume and the MSR depend on the solution: they are a fixed point,
 found by re-solving until the widths settle. Steps of supply are transfers, not costs: the
 abatement cost counts emitters' abatement only, and offsets at their price separately.
@@ -128,7 +131,8 @@ def least_cost(scenario, population, curves: list[MacCurves], supply_t: np.ndarr
     for _ in range(MAX_ROUNDS):
         rows, cap = _curves_and_cap(state, curves, year_controls, offsets, bau)
         eq = intertemporal_equilibrium(rows, bau, cap, discount_rate=sc.behaviour.discount_rate,
-                                       banking=comp.banking, ceiling=ceiling, initial_bank_t=opening)
+                                       banking=comp.banking, ceiling=ceiling, initial_bank_t=opening,
+                                       period_years=comp.period_years)
         if not _update(state, eq, scenario, n, bau, auctioned):
             break
     run = slice(0, run_years)

@@ -29,6 +29,7 @@ from pydantic_core import PydanticCustomError
 from carbonsim.registry import suggest
 from carbonsim.scenario.calendar import Calendar, YearEvents
 from carbonsim.scenario.emitters import Emitters, EmittersGenerate
+from carbonsim.scenario.reserves import Msr, Reserves, Trigger  # noqa: F401  (part of the format)
 from carbonsim.scenario.rules import RULE_PARAMS, RuleParams
 from carbonsim.scenario.types import (
     MODEL_CONFIG,
@@ -199,6 +200,24 @@ class Compliance(BaseModel):
     shortfall_cap: Fraction | None = describe_field(
         None, unit="fraction", doc="Obligation capped at free allocation * (1 + shortfall_cap)."
     )
+    period_years: Annotated[Int, Field(ge=1, le=MAX_YEARS)] = describe_field(
+        1, unit="years", doc="Years of a control period, from start_year (RGGI, WCI: 3)."
+    )
+    interim_share: Fraction = describe_field(
+        0.0, unit="fraction", doc="Share of a year's emissions due at its own deadline (a period's last year owes the rest)."
+    )
+
+    @field_validator("interim_share")
+    @classmethod
+    def _interim_needs_period(cls, value: float, info: ValidationInfo) -> float:
+        period = info.data.get("period_years")
+        if value > 0 and period == 1:
+            raise ValueError(
+                "expected 0 when compliance.period_years is 1 (the interim share is what the years "
+                "before a control period's last owe at their own deadlines: set period_years above "
+                "1, e.g. 3, or remove interim_share)"
+            )
+        return value
 
 
 class Participation(BaseModel):
@@ -252,68 +271,6 @@ class Behaviour(BaseModel):
             raise ValueError("expectations: rolling needs behaviour.horizon_years (years planned "
                              "ahead, the current one included), e.g. horizon_years: 5")
         return self
-
-
-class Trigger(BaseModel):
-    """A price-triggered reserve (CCR releases above, ECR withholds below the trigger)."""
-
-    model_config = MODEL_CONFIG
-    trigger_price: NonNegative = describe_field(unit="currency/t", doc="Trigger price (first year).")
-    volume_t: NonNegative = describe_field(unit="t/yr", doc="Volume released or withheld a year.")
-    trigger_growth: Fraction = describe_field(
-        0.0, unit="fraction/yr", doc="Annual growth of the trigger price (RGGI: 0.07)."
-    )
-
-
-class Msr(BaseModel):
-    """Market stability reserve (EU): intake above, release below thresholds of the TNAC."""
-
-    model_config = MODEL_CONFIG
-    upper_threshold_t: NonNegative = describe_field(unit="t", doc="Intake when TNAC is above.")
-    lower_threshold_t: NonNegative = describe_field(unit="t", doc="Release when TNAC is below.")
-    intake_rate: Fraction = describe_field(unit="fraction", doc="Share of the TNAC taken in.")
-    release_t: NonNegative = describe_field(unit="t/yr", doc="Volume released.")
-    cancel_above_t: NonNegative | None = describe_field(
-        None, unit="t", doc="Reserve holdings above this are cancelled (null: never)."
-    )
-
-    @field_validator("lower_threshold_t")
-    @classmethod
-    def _below_upper(cls, value: float, info: ValidationInfo) -> float:
-        upper = info.data.get("upper_threshold_t")
-        if upper is not None and value >= upper:
-            raise ValueError(f"expected less than upper_threshold_t ({upper:g})")
-        return value
-
-
-class Reserves(BaseModel):
-    """Price controls and reserves."""
-
-    model_config = MODEL_CONFIG
-    price_floor: NonNegative | None = describe_field(None, unit="currency/t", doc="Price floor.")
-    price_ceiling: Positive | None = describe_field(
-        None, unit="currency/t", doc="Unlimited allowances at this price."
-    )
-    price_floor_growth: Fraction = describe_field(
-        0.0, unit="fraction/yr", doc="Annual growth of the price floor."
-    )
-    price_ceiling_growth: Fraction = describe_field(
-        0.0, unit="fraction/yr", doc="Annual growth of the price ceiling."
-    )
-    ccr: Trigger | Annotated[tuple[Trigger, ...], Field(min_length=1)] | None = describe_field(
-        None, doc="Cost-containment reserve: one tranche, or a list (APCR tiers), each sold "
-                  "only at or above its own trigger."
-    )
-    ecr: Trigger | None = describe_field(None, doc="Emissions-containment reserve.")
-    msr: Msr | None = describe_field(None, doc="Market stability reserve.")
-
-    @field_validator("price_ceiling")
-    @classmethod
-    def _above_floor(cls, value: float | None, info: ValidationInfo) -> float | None:
-        floor = info.data.get("price_floor")
-        if value is not None and floor is not None and value <= floor:
-            raise ValueError(f"expected more than price_floor ({floor:g})")
-        return value
 
 
 class Scenario(BaseModel):

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from carbonsim.sim import periods
+
 __all__ = ["Surrender", "capped_obligation", "deadline", "settle"]
 
 
@@ -63,25 +65,33 @@ def settle(obligation_t: np.ndarray, eligible_t: np.ndarray, offsets_held_t: np.
 
 def deadline(sim, y: int) -> None:
     """The compliance deadline of year ``y`` in a run: offsets, allowances, borrowing;
-    penalties and make-good; without banking, unused vintages lapse."""
+    penalties and make-good; without banking, unused vintages lapse at a period's final deadline.
+
+    Within a control period (`carbonsim.sim.periods`) an interim deadline takes its share of the
+    year's emissions, in every vintage of the period issued so far, and carries the rest to
+    the final one; borrowing is from the vintage after the period's.
+    """
     comp = sim.sc.compliance
-    obligation = capped_obligation(sim.state.emitted_t[:, y], sim.state.free_allocation_t[:, y]
-                                   + sim.ledger.deducted_t[:, y], comp.shortfall_cap)
+    emissions = capped_obligation(sim.state.emitted_t[:, y], sim.state.free_allocation_t[:, y]
+                                  + sim.ledger.deducted_t[:, y], comp.shortfall_cap)
+    obligation, carried = periods.due_split(sim, y, emissions, periods.outstanding_t(sim))
     obligation = obligation + sim.owed_t[:, y]
-    nxt = sim.acc.holdings[:, y + 1] if y + 1 < sim.years else np.zeros(sim.n, np.int64)
+    last = periods.last_vintage(sim, y)
+    nxt = sim.acc.holdings[:, y + 1] if last == y and y + 1 < sim.years else np.zeros(sim.n, np.int64)
     # Offsets bought against a later year stay for it (the offset supply is per compliance year).
     led = sim.ledger
     earmarked = led.offsets_bought_t[:, : y + 1].sum(axis=1) - led.offsets_t[:, :y].sum(axis=1)
     usable = np.minimum(sim.acc.offsets, np.maximum(earmarked, 0))
-    result = settle(obligation, sim.acc.eligible(y), usable, nxt,
+    result = settle(obligation, sim.acc.eligible(last), usable, nxt,
                     offset_limit=sim.offset_limit,
                     borrowing=comp.borrowing, penalty_per_t=comp.penalty_per_t,
                     fixed_fine=comp.fixed_fine)
-    sim.acc.surrender(result.allowances_t, result.offsets_t, y, result.borrowed_t)
+    sim.acc.surrender(result.allowances_t, result.offsets_t, last, result.borrowed_t)
     sim.acc.pay(result.penalty, "penalties")
     if comp.make_good:
         sim.makegood_t += result.shortfall_t
-    if not comp.banking:
+    if not comp.banking and last == y:
         sim.acc.cancel_vintages_up_to(y)
     sim.closed[y] = True
+    led.carried_t[:, y] = carried
     sim.ledger.record_compliance(y, result, sim.acc.eligible(y))

@@ -22,6 +22,7 @@ class Ledger:
         self.obligation_t, self.surrendered_t, self.offsets_t = z(), z(), z()
         self.shortfall_t, self.banked_t, self.deducted_t = z(), z(), z()
         self.offsets_bought_t = z()
+        self.carried_t = z()  # what year y's emissions left for its control period's final deadline
         self.penalty = z(np.float64)
 
     def record_session(self, day: int, year: int, fills, participants: int,

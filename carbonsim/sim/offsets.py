@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from carbonsim.economy.mac import abatement_at
+from carbonsim.sim import periods
 from carbonsim.sim.traders import Position, Values, first_slice
 
 __all__ = ["buy_offsets", "offset_room"]
@@ -21,12 +22,15 @@ __all__ = ["buy_offsets", "offset_room"]
 
 def offset_room(sim, pos: Position) -> np.ndarray:
     """Offsets each emitter may still use (t, (N,)): ``limit`` × its open obligations (the
-    prior year's, final, and the current year's, expected) less the offsets it holds."""
+    prior year's, final, and the current year's, expected, and within a control period what
+    earlier years left for its final deadline) less the offsets it holds."""
     limit = sim.offset_limit
     st, c = sim.state, pos.year
     room = np.floor(limit * np.maximum(pos.expected_t, 0.0))
     if 0 <= c - 1 < sim.years and not sim.closed[c - 1]:
         room += np.floor(limit * (np.rint(st.emitted_t[:, c - 1]) + sim.owed_t[:, c - 1]))
+    if sim.sc.compliance.period_years > 1:
+        room += np.floor(limit * periods.outstanding_t(sim))
     return np.maximum(room - sim.acc.offsets, 0.0)
 
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from carbonsim.sim.periods import spread
 from carbonsim.sim.supply import BALANCE_COLUMNS, supply_balance
 
 __all__ = ["Result", "build_result", "PRICE_COLUMNS", "AUCTION_COLUMNS", "COMPLIANCE_COLUMNS",
@@ -135,7 +136,8 @@ def _compliance(ledger, state, population, start_year: int) -> pd.DataFrame:
 
 
 def _summary(compliance: pd.DataFrame, prices: pd.DataFrame, auctions: pd.DataFrame,
-             lc, cap_t: np.ndarray, start_year: int, offset_price: float) -> pd.DataFrame:
+             lc, cap_t: np.ndarray, start_year: int, offset_price: float,
+             period_years: int = 1) -> pd.DataFrame:
     by = compliance.groupby("year", sort=True)
     years = start_year + np.arange(cap_t.shape[0])
     s = pd.DataFrame({"year": years})
@@ -162,9 +164,12 @@ def _summary(compliance: pd.DataFrame, prices: pd.DataFrame, auctions: pd.DataFr
         s["least_cost_price"] = lc.price
         s["least_cost_abatement_cost"] = lc.abatement_cost
         # Resource cost of meeting the cap: abatement plus offsets bought (at their price),
-        # on the least-cost path and in the simulation alike.
+        # on the least-cost path and in the simulation alike. A control period's deadlines take
+        # its offsets mostly at its end: they count for its years pro rata to their emissions.
         best = lc.abatement_cost + lc.offset_cost
-        sim = s["abatement_cost"].to_numpy() + by["offsets_t"].sum().reindex(years).to_numpy() * offset_price
+        offsets = spread(by["offsets_t"].sum().reindex(years).to_numpy(), s["emissions_t"].to_numpy(),
+                         period_years)
+        sim = s["abatement_cost"].to_numpy() + offsets * offset_price
         s["efficiency_year"] = _ratio(best, sim)
         discount = (1.0 + lc.discount_rate) ** -np.arange(years.shape[0])
         s["efficiency"] = float(_ratio(np.array([(best * discount).sum()]),
@@ -188,7 +193,8 @@ def build_result(scenario, seed: int, sim, wall_time_s: float) -> Result:
     offsets = scenario.compliance.offsets
     offset_price = offsets.price if offsets is not None else 0.0
     compliance = _compliance(ledger, state, pop, start)
-    summary = _summary(compliance, prices, auctions, sim.lc, sim.cap_t, start, offset_price)
+    summary = _summary(compliance, prices, auctions, sim.lc, sim.cap_t, start, offset_price,
+                       scenario.compliance.period_years)
     msr = pd.DataFrame(ledger.msr, columns=["year_index", "tnac_t", "intake_t", "release_t",
                                             "cancelled_t", "held_t"])
     msr.insert(0, "year", start + msr.pop("year_index"))

@@ -12,7 +12,10 @@ balance closes to the tonne:
 and, where there is an absolute cap, ``allocated_t + auctioned_t = cap_t - cap_not_sold_t +
 reserve_sold_t``. ``emissions_owed_t`` is what the year's emissions oblige emitters to surrender
 (each emitter's verified emissions in whole tonnes, after a shortfall cap if there is one);
-``emissions_owed_t - shortfall_t`` is what they surrendered for them, offsets included.
+``emissions_owed_t - shortfall_t`` is what they surrendered for them, offsets included. Within a
+multi-year control period it is what the year's deadline took: an interim deadline's share of
+the year's emissions, and at the final one the rest of the period's; the running balance after
+an interim deadline then still holds the allowances kept for the rest.
 
 The running sum of ``bank_change_t`` is the bank in the sense of the EU's TNAC (supply less
 emissions covered less cancellations). After the last year it equals ``bank_t``, the allowances

@@ -18,6 +18,7 @@ import numpy as np
 
 from carbonsim.economy.equilibrium import AggregateMac
 from carbonsim.economy.mac import abatement_at
+from carbonsim.sim import periods
 from carbonsim.sim.expectations import CERTAIN, PriceView, bank_value, later_price
 from carbonsim.sim.schedules import Orders, allowance_value, plan_rate
 
@@ -97,7 +98,10 @@ def positions(sim, day: int, offered_now_t: int = 0, *, auction_day: bool = Fals
     position: an emitter short in it must buy eligible vintages and can no longer abate;
     what it holds beyond that year's obligation counts for the current year. For the current
     year the emitter counts its share of the auctions still to come (`auctions_to_come`), and
-    the room to borrow from next year's allocation when borrowing pays.
+    the room to borrow from next year's allocation when borrowing pays. Within a control period
+    (`carbonsim.sim.periods`) the prior year is what its deadline takes, in the vintages
+    eligible there, and the current year plans its whole emissions plus what earlier years
+    of the period left for the final deadline.
     """
     st, acc = sim.state, sim.acc
     c = st.year_of(day)
@@ -106,24 +110,32 @@ def positions(sim, day: int, offered_now_t: int = 0, *, auction_day: bool = Fals
     held = acc.held() + np.einsum("ij->i", sim.pending_t[:, : c + 1])  # allowances, t
     offsets = acc.offsets.astype(np.float64)
     short = keep = np.zeros(sim.n)
+    # Within a control period what earlier years left for its final deadline is still owed.
+    later = periods.outstanding_t(sim)
     if 0 <= c - 1 < sim.years and not sim.closed[c - 1]:
-        obligation = np.rint(st.emitted_t[:, c - 1]) + sim.owed_t[:, c - 1]  # whole t
-        eligible = acc.eligible(c - 1)
+        obligation, carried = periods.due_split(sim, c - 1, np.rint(st.emitted_t[:, c - 1]), later)
+        obligation = obligation + sim.owed_t[:, c - 1]  # whole t due at the prior deadline
+        later = carried if periods.final(sim, c - 1) else later + carried
+        last = periods.last_vintage(sim, c - 1)
+        eligible = acc.eligible(last)
         # Offsets bought against this year stay for it; the prior year uses its own.
         led = sim.ledger
         earmarked = led.offsets_bought_t[:, :c].sum(axis=1) - led.offsets_t[:, : c - 1].sum(axis=1)
         used = np.minimum(np.minimum(offsets, np.maximum(earmarked, 0)), np.floor(limit * obligation))
         # What may be borrowed from this year's allocation is bought in this year's vintage.
-        borrow = np.floor(sim.sc.compliance.borrowing * obligation) if c < sim.years else 0.0
+        borrow = np.floor(sim.sc.compliance.borrowing * obligation) if c < sim.years and last < c else 0.0
         prior = obligation - eligible - used - sim.pending_t[:, c - 1] - borrow
+        if last == c:  # an interim deadline: this year's free allocation may count
+            prior = prior - periods.to_issue_t(sim, c - 1, day)
         short = np.where(prior >= 0.5, prior, 0.0)  # float dust is not a shortage
         held = held - (obligation - used) + short
         offsets = offsets - used
         keep = np.minimum(np.maximum(obligation - used, 0), eligible)
     if c < sim.years:
         emissions = st.emitted_t[:, c] + f * (bau_rate(sim, c, f) - st.plan_rate)
-        usable = np.minimum(offsets, np.floor(limit * np.maximum(emissions, 0.0)))
-        current = emissions + f * st.plan_rate + sim.makegood_t - held - usable
+        owed = emissions if sim.sc.compliance.period_years == 1 else emissions + later
+        usable = np.minimum(offsets, np.floor(limit * np.maximum(owed, 0.0)))
+        current = owed + f * st.plan_rate + sim.makegood_t - held - usable
         future = auctions_to_come(sim, day, offered_now_t, auction_day=auction_day)
         current = current - _counted_supply(sim, day, c, current, emissions, future)
     else:
@@ -221,8 +233,10 @@ def values(sim, pos: Position, day: int, *, auction: bool = False) -> Values:
     make_good = sim.lc.path[min(c + 1, sim.lc.path.shape[0] - 1)] if comp.make_good else 0.0
     wtp = comp.penalty_per_t + make_good
     path = price_path(sim, c)
+    # Without banking an allowance still keeps for the later years of its control period.
+    keeps = comp.banking or periods.same_period(sim, c, c + 1)
     later_year = c + 1 < sim.lc.path.shape[0]  # a year in which a banked allowance is worth something
-    bank = bank_value(path, sim.sc.behaviour.discount_rate) if comp.banking and later_year else 0.0
+    bank = bank_value(path, sim.sc.behaviour.discount_rate) if keeps and later_year else 0.0
     year = sim.controls[min(c, sim.years - 1)]
     if year.ceiling is not None:
         wtp = min(wtp, year.ceiling)  # the regulator sells any amount at the ceiling

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from carbonsim.market import call_auction
-from carbonsim.sim import traders
+from carbonsim.sim import periods, traders
 from carbonsim.sim.offsets import buy_offsets
 from carbonsim.sim.schedules import Orders, allowance_value, schedule_orders, with_prices
 from carbonsim.sim.session import (SessionFills, ceiling_order, control_prices, limit_band,
@@ -79,14 +79,15 @@ def session(sim, day: int) -> None:
 def _prior_market(sim, pos: Position, val: Values, day: int) -> bool:
     """A call auction in the vintages still eligible for the prior year, between emitters
     short in it and holders of a surplus of them; True if anything traded."""
-    surplus = np.where(pos.short > 0, 0, sim.acc.eligible(pos.year - 1) - pos.keep)
+    last = periods.last_vintage(sim, pos.year - 1)
+    surplus = np.where(pos.short > 0, 0, sim.acc.eligible(last) - pos.keep)
     year = sim.controls[min(pos.year, sim.years - 1)]
     if surplus.sum() <= 0 and year.ceiling is None:
         return False
     curves = sim.state.curves[min(pos.year, sim.years - 1)]
     value = allowance_value(curves, pos.current, pos.frac_left, val.buy_cap, val.bank)
-    if not sim.sc.compliance.banking:
-        value = np.zeros(sim.n)  # unused old vintages lapse at the deadline
+    if not sim.sc.compliance.banking and last == pos.year - 1:
+        value = np.zeros(sim.n)  # unused old vintages lapse at the (final) deadline
     orders = prior_year_orders(pos.short, surplus, val.wtp, value, sim.tick)
     # The regulator sells at the ceiling whatever is bid there, in the prior year's vintage.
     regulator = ceiling_order(year, sim.tick, orders)

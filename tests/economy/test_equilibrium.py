@@ -278,3 +278,36 @@ def test_the_aggregate_mac_price_is_the_static_equilibrium_price(seed, share):
     required = share * float(curves.width_t.sum())
     expected = static_equilibrium(curves, required, ceiling=500.0).price
     assert AggregateMac(curves).price(required, ceiling=500.0) == pytest.approx(expected, rel=1e-9, abs=1e-9)
+
+
+def test_without_banking_a_control_period_is_one_pool_and_lapses_at_its_end():
+    # Two firms (A(p) = p + p/3 = 4p/3), BAU 200 t a year, r = 0, two 2-year periods.
+    # Caps 250, 170 | 170, 130. Year by year the requirements are −50, 30, 30, 70 t: prices 0,
+    # 22.5, 22.5, 52.5. Pooled, the first period needs −50 + 30 = −20 t: nothing is worth
+    # abating (p = 0), year 1 banks 50 t, year 2 uses 30 and the 20 t left lapse at the period's
+    # end. The second period needs 30 + 70 = 100 t at one price: 2·(4/3)p = 100 -> p = 37.5,
+    # 50 t a year; year 3 banks 170 − 150 = 20 t and year 4 uses them. Had the 20 t crossed the
+    # period's end, the second period would need 80 t (p = 30); banking throughout gives one
+    # price for the 80 t of the horizon: 4·(4/3)p = 80 -> p = 15.
+    caps = np.array([250.0, 170.0, 170.0, 130.0])
+    bau = np.full(4, 200.0)
+    annual = intertemporal_equilibrium([TWO_FIRMS] * 4, bau, caps, discount_rate=0.0, banking=False)
+    np.testing.assert_allclose(annual.price, [0.0, 22.5, 22.5, 52.5])
+    eq = intertemporal_equilibrium([TWO_FIRMS] * 4, bau, caps, discount_rate=0.0, banking=False,
+                                   period_years=2)
+    np.testing.assert_allclose(eq.price, [0.0, 0.0, 37.5, 37.5])
+    np.testing.assert_allclose(eq.abatement_t.sum(axis=1), [0.0, 0.0, 50.0, 50.0])
+    np.testing.assert_allclose(eq.bank_t, [50.0, 0.0, 20.0, 0.0])
+    banked = intertemporal_equilibrium([TWO_FIRMS] * 4, bau, caps, discount_rate=0.0)
+    np.testing.assert_allclose(banked.price, 15.0)
+    np.testing.assert_allclose(banked.bank_t, [70.0, 60.0, 50.0, 0.0])  # 20 t abated a year
+    # A period as long as the horizon pools all of it: the banking path.
+    pooled = intertemporal_equilibrium([TWO_FIRMS] * 4, bau, caps, discount_rate=0.0,
+                                       banking=False, period_years=4)
+    np.testing.assert_allclose(pooled.price, banked.price)
+    np.testing.assert_allclose(pooled.bank_t, banked.bank_t)
+    # With r = 5% the period's price rises at r: caps 170, 130 need 100 t,
+    # (4/3)·λ·(1 + 1.05) = 100 -> λ = 75 / 2.05 = 36.59, then 38.41.
+    eq = intertemporal_equilibrium([TWO_FIRMS] * 2, bau[:2], caps[2:], discount_rate=0.05,
+                                   banking=False, period_years=3)
+    np.testing.assert_allclose(eq.price, [75 / 2.05, 75 / 2.05 * 1.05])

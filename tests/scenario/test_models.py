@@ -223,6 +223,27 @@ def test_bad_input_gets_plain_message_and_line(what, old, new, path, fragment, t
             assert p.line == line_of(text, first_new), str(p)
 
 
+def test_control_periods_are_validated_with_the_fix_in_the_message(tmp_path):
+    ok = load_scenario_text(edit("  banking: false", "  banking: false\n  period_years: 3\n"
+                                 "  interim_share: 0.5"), file="s.yaml")
+    assert (ok.compliance.period_years, ok.compliance.interim_share) == (3, 0.5)
+    plain = load_scenario_text(TEXTBOOK, file="s.yaml").compliance
+    assert (plain.period_years, plain.interim_share) == (1, 0.0)  # annual compliance
+    for extra in ("  interim_share: 0.3", "  period_years: 1\n  interim_share: 0.3"):
+        (p,) = problems_of(edit("  banking: false", "  banking: false\n" + extra), tmp_path)
+        assert p.path == "compliance.interim_share"
+        assert p.message.startswith("expected 0 when compliance.period_years is 1 (")
+        assert "set period_years above 1, e.g. 3, or remove interim_share" in p.message
+        assert p.message.endswith("; got 0.3")
+    for bad, got in (("0", "0"), ("2.5", "2.5"), ("three", "'three'")):
+        (p,) = problems_of(edit("  banking: false", f"  banking: false\n  period_years: {bad}"), tmp_path)
+        assert p.path == "compliance.period_years" and p.message.endswith(f"; got {got}"), str(p)
+        assert p.message.startswith("expected a whole number from 1 to 500")
+    (p,) = problems_of(edit("  banking: false", "  banking: false\n  period_years: 3\n"
+                            "  interim_share: 1.5"), tmp_path)
+    assert p.path == "compliance.interim_share" and "[0, 1]; got 1.5" in p.message
+
+
 def test_unknown_key_line_is_the_key_line(tmp_path):
     text = edit("  tick: 0.01", "  tikc: 0.01")
     (p,) = problems_of(text, tmp_path)
