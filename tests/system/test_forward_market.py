@@ -14,31 +14,8 @@ import numpy as np
 import pytest
 
 import carbonsim
-from carbonsim.scenario import load_scenario_dict
+from _economies import A_PER_PRICE, MONTHS, QUARTERS, four_firms
 
-A_PER_PRICE = 1000 * (1 + 1 / 2 + 1 / 3 + 1 / 4)  # t abated per unit of price
-QUARTERS = ["01-15", "04-15", "07-15", "10-15"]
-MONTHS = [f"{m:02d}-10" for m in range(1, 13)]
-
-
-def economy(dates=QUARTERS, *, years=1, cap=300_000, expectations="perfect_foresight",
-            banking=False, **changes):
-    emitters = [{"id": f"E{k}", "sector": "power", "output": 100_000, "intensity": 1.0,
-                 "mac": {"kind": "linear", "cost_at_max": 100.0 * k}} for k in (1, 2, 3, 4)]
-    data = {
-        "name": "forward", "currency": "EUR", "start_year": 2030, "years": years, "seed": 3,
-        "calendar": {"sessions": 52, "allocation": "01-01", "auctions": list(dates),
-                     "verification": "03-31", "compliance_deadline": "04-30"},
-        "cap": cap, "emitters": emitters,
-        "allocation": {"power": {"rule": "auction"}, "auction_share": 1.0},
-        "auctions": {"reserve_price": 0.0, "unsold": "cancel"},
-        "market": {"mechanism": "call_auction", "tick": 0.01},
-        "compliance": {"penalty_per_t": 500, "make_good": False, "banking": banking},
-        "behaviour": {"expectations": expectations, "discount_rate": 0.05},
-    }
-    for key, value in changes.items():
-        data[key] = {**data.get(key, {}), **value} if isinstance(value, dict) else value
-    return load_scenario_dict(data)
 
 
 def run(scenario):
@@ -51,7 +28,7 @@ def test_a_year_sold_in_many_auctions_clears_each_at_the_static_equilibrium(date
     """Each emitter counts its share of the auctions still to come, so the first auction faces
     only the demand that is left after them: every auction clears at p* = 48.00 and the whole
     cap is sold (with one auction on 1 January it is the textbook call auction)."""
-    r = run(economy(dates, expectations=expectations))
+    r = run(four_firms(dates, expectations=expectations))
     a = r.auctions
     assert len(a) == len(dates)
     assert a["price"].to_numpy() == pytest.approx(np.full(len(dates), 48.0), rel=0.02)
@@ -65,7 +42,7 @@ def test_a_reserve_price_above_the_equilibrium_sets_every_auction_price(unsold):
     """With a reserve price of 60 > p*, nobody pays less: each emitter abates 1000·60/k_i, in
     all A(60) = 125,000 t, so 275,000 t are bought at 60 and 25,000 t stay unsold (cancelled,
     or carried to the next auction and unsold again at the year's end)."""
-    r = run(economy(auctions={"reserve_price": 60.0, "unsold": unsold}))
+    r = run(four_firms(auctions={"reserve_price": 60.0, "unsold": unsold}))
     a = r.auctions
     sold = a["price"].dropna()
     assert sold.to_numpy() == pytest.approx(np.full(len(sold), 60.0), rel=0.02)
@@ -81,7 +58,7 @@ def test_offsets_with_a_binding_limit_lift_the_price_above_their_own():
     """Offsets at 30 up to 5% of the obligation: abatement A and offsets 0.05 (400,000 − A)
     cover the 100,000 t, so A = 80,000 / 0.95 = 84,211 t at p = A / 2083.3 = 40.42 > 30: the
     limit binds and the offsets used are 0.05 × 315,789 = 15,789 t."""
-    r = run(economy(compliance={"offsets": {"price": 30.0, "limit": 0.05}}))
+    r = run(four_firms(compliance={"offsets": {"price": 30.0, "limit": 0.05}}))
     expected_price = (80_000 / 0.95) / A_PER_PRICE
     assert r.auctions["price"].to_numpy() == pytest.approx(np.full(4, expected_price), rel=0.02)
     assert r.compliance["offsets_t"].sum() == pytest.approx(0.05 * (400_000 - 80_000 / 0.95), rel=0.02)
@@ -92,7 +69,7 @@ def test_offsets_with_a_slack_limit_set_the_price_at_their_own():
     """Offsets at 30 up to half of the obligation: the market buys offsets until an allowance
     is worth no more than one, so p = 30, A(30) = 62,500 t, and 37,500 t of offsets, not more
     (each emitter buying for its own gap would buy a third more and sink the price)."""
-    r = run(economy(compliance={"offsets": {"price": 30.0, "limit": 0.5}}))
+    r = run(four_firms(compliance={"offsets": {"price": 30.0, "limit": 0.5}}))
     assert r.auctions["price"].to_numpy() == pytest.approx(np.full(4, 30.0), rel=0.02)
     assert r.compliance["offsets_t"].sum() == pytest.approx(100_000 - 30 * A_PER_PRICE, rel=0.02)
     assert r.summary["fulfillment_entities"].iloc[0] == 1.0
@@ -101,7 +78,7 @@ def test_offsets_with_a_slack_limit_set_the_price_at_their_own():
 def test_a_ccr_below_the_equilibrium_is_released_in_part_and_pins_its_trigger():
     """A CCR of 50,000 t triggered at 40 < p*: at 40 the emitters abate 83,333 t, so only
     16,667 t of the reserve are needed and the price stays at the trigger, 40."""
-    r = run(economy(reserves={"ccr": {"trigger_price": 40.0, "volume_t": 50_000}}))
+    r = run(four_firms(reserves={"ccr": {"trigger_price": 40.0, "volume_t": 50_000}}))
     a = r.auctions
     assert a["price"].to_numpy() == pytest.approx(np.full(4, 40.0), rel=0.02)
     # What is released is the difference of two large numbers: check the total it makes.
@@ -113,7 +90,7 @@ def test_a_ccr_below_the_equilibrium_is_released_in_part_and_pins_its_trigger():
 def test_an_ecr_above_the_equilibrium_withholds_in_part_and_pins_its_trigger():
     """An ECR of 50,000 t triggered at 55 > p*: at 55 the emitters abate 114,583 t and need
     285,417 t, so 14,583 t are withheld and the price holds at the trigger, 55."""
-    r = run(economy(reserves={"ecr": {"trigger_price": 55.0, "volume_t": 50_000}}))
+    r = run(four_firms(reserves={"ecr": {"trigger_price": 55.0, "volume_t": 50_000}}))
     a = r.auctions
     assert a["price"].to_numpy() == pytest.approx(np.full(4, 55.0), rel=0.02)
     assert a["sold_t"].sum() == pytest.approx(400_000 - 55 * A_PER_PRICE, rel=0.005)
@@ -126,7 +103,7 @@ def test_a_binding_borrowing_limit_is_planned_for():
     first year borrows the most it may: E1 = 300,000 / 0.95 = 315,789 t, so A1 = 84,211 t and
     p1 = 40.42; the second year repays it: E2 = 380,000 − 15,789 = 364,211 t, A2 = 35,789 t,
     p2 = 17.18. The limit binds: p1 > p2 / 1.05 (without it p1 would be 48.00)."""
-    r = run(economy(years=2, cap=[300_000, 380_000], banking=True,
+    r = run(four_firms(years=2, cap=[300_000, 380_000], banking=True,
                     compliance={"borrowing": 0.05}))
     e1 = 300_000 / 0.95
     p1, p2 = (400_000 - e1) / A_PER_PRICE, (400_000 - (380_000 - 0.05 * e1)) / A_PER_PRICE
@@ -143,7 +120,7 @@ def test_full_auctioning_with_banking_follows_hotelling_and_banks_what_the_path_
     the bank is positive the price grows at r: p_t = λ 1.05^t with A(λ)(1 + 1.05 + 1.1025) =
     300,000 t, so λ = 45.68 and the years abate 95,166 / 99,924 / 104,920 t; the first year
     banks 330,000 − 304,834 = 25,166 t, bought in its auctions (cover at least 1)."""
-    r = run(economy(years=3, cap=[330_000, 300_000, 270_000], banking=True))
+    r = run(four_firms(years=3, cap=[330_000, 300_000, 270_000], banking=True))
     lam = 300_000 / (A_PER_PRICE * (1 + 1.05 + 1.05**2))
     path = lam * 1.05 ** np.arange(3)
     a = r.auctions
@@ -160,7 +137,7 @@ def test_full_auctioning_with_banking_follows_hotelling_and_banks_what_the_path_
 def test_efficiency_is_the_horizons_and_the_yearly_ratio_is_its_own_column():
     """With banking one year's cost moves to another: the headline efficiency is least-cost
     over simulated cost over the whole horizon, discounted, the same in every row."""
-    r = run(economy(years=3, cap=[330_000, 300_000, 270_000], banking=True))
+    r = run(four_firms(years=3, cap=[330_000, 300_000, 270_000], banking=True))
     s = r.summary
     assert s["efficiency"].nunique() == 1
     lc = s["least_cost_abatement_cost"].to_numpy() / 1.05 ** np.arange(3)

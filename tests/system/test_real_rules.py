@@ -14,34 +14,12 @@ import pytest
 import carbonsim
 from carbonsim.economy.controls import controls
 from carbonsim.economy.population import build_population
-from carbonsim.scenario import load_scenario_dict
+from _economies import A_PER_PRICE, four_firms
 
-A_PER_PRICE = 1000 * (1 + 1 / 2 + 1 / 3 + 1 / 4)
-QUARTERS = ["01-15", "04-15", "07-15", "10-15"]
-
-
-def economy(*, years=1, cap=300_000, banking=False, emitter_extra=None, **changes):
-    emitters = [{"id": f"E{k}", "sector": "power", "output": 100_000, "intensity": 1.0,
-                 "mac": {"kind": "linear", "cost_at_max": 100.0 * k}, **(emitter_extra or {}).get(k, {})}
-                for k in (1, 2, 3, 4)]
-    data = {
-        "name": "rules", "currency": "USD", "start_year": 2030, "years": years, "seed": 5,
-        "calendar": {"sessions": 52, "allocation": "01-01", "auctions": QUARTERS,
-                     "verification": "03-31", "compliance_deadline": "04-30"},
-        "cap": cap, "emitters": emitters,
-        "allocation": {"power": {"rule": "auction"}, "auction_share": 1.0},
-        "auctions": {"reserve_price": 0.0, "unsold": "cancel"},
-        "market": {"mechanism": "call_auction", "tick": 0.01},
-        "compliance": {"penalty_per_t": 500, "make_good": False, "banking": banking},
-        "behaviour": {"expectations": "perfect_foresight", "discount_rate": 0.05},
-    }
-    for key, value in changes.items():
-        data[key] = {**data.get(key, {}), **value} if isinstance(value, dict) else value
-    return load_scenario_dict(data)
 
 
 def test_an_opening_bank_is_shared_pro_rata_unless_emitters_give_their_own():
-    s = economy(opening_bank_t=20_001, emitter_extra={4: {"opening_bank_t": 5_000}})
+    s = four_firms(opening_bank_t=20_001, emitter_extra={4: {"opening_bank_t": 5_000}})
     bank = build_population(s, np.random.default_rng(0)).opening_bank_t
     assert bank[3] == 5_000  # its own
     assert bank.sum() == 20_001  # the rest, 15,001 t, split pro rata to last year's emissions
@@ -51,7 +29,7 @@ def test_an_opening_bank_is_shared_pro_rata_unless_emitters_give_their_own():
 def test_an_opening_bank_lowers_the_price_by_what_it_covers():
     """20,000 t banked before the start cover part of the 100,000 t: A(p) = 80,000 t, so
     p = 80,000 / 2083.3 = 38.40 in every auction and on the least-cost path."""
-    r = carbonsim.run(economy(opening_bank_t=20_000, banking=True))
+    r = carbonsim.run(four_firms(opening_bank_t=20_000, banking=True))
     expected = 80_000 / A_PER_PRICE
     assert r.summary["least_cost_price"].iloc[0] == pytest.approx(expected, rel=0.005)
     assert r.auctions["price"].to_numpy() == pytest.approx(np.full(4, expected), rel=0.02)
@@ -60,7 +38,7 @@ def test_an_opening_bank_lowers_the_price_by_what_it_covers():
 
 
 def test_triggers_floor_and_ceiling_grow_each_year():
-    s = economy(reserves={"price_floor": 10.0, "price_floor_growth": 0.05, "price_ceiling": 100.0,
+    s = four_firms(reserves={"price_floor": 10.0, "price_floor_growth": 0.05, "price_ceiling": 100.0,
                           "price_ceiling_growth": 0.10,
                           "ccr": [{"trigger_price": 50.0, "volume_t": 1000, "trigger_growth": 0.07},
                                   {"trigger_price": 40.0, "volume_t": 2000}],
@@ -74,7 +52,7 @@ def test_triggers_floor_and_ceiling_grow_each_year():
 def test_a_ccr_trigger_that_grows_pins_the_price_at_that_years_trigger():
     """Two years, caps 300,000 t, no banking; a CCR of 50,000 t a year triggered at 40 growing
     10% a year: year 1 pins at 40 (16,667 t released), year 2 at 44 (8,333 t released)."""
-    r = carbonsim.run(economy(years=2, reserves={"ccr": {"trigger_price": 40.0, "volume_t": 50_000,
+    r = carbonsim.run(four_firms(years=2, reserves={"ccr": {"trigger_price": 40.0, "volume_t": 50_000,
                                                           "trigger_growth": 0.10}}))
     a = r.auctions
     assert a[a.year == 2030]["price"].to_numpy() == pytest.approx(np.full(4, 40.0), rel=0.02)
@@ -85,7 +63,7 @@ def test_a_ccr_trigger_that_grows_pins_the_price_at_that_years_trigger():
 def test_apcr_tiers_release_in_order_of_their_triggers():
     """Tier 1 (5,000 t at 40) is not enough: at 44, A = 91,667 t plus 5,000 t leaves 3,333 t
     for tier 2 (50,000 t at 44), which pins the price at 44."""
-    r = carbonsim.run(economy(reserves={"ccr": [{"trigger_price": 40.0, "volume_t": 5_000},
+    r = carbonsim.run(four_firms(reserves={"ccr": [{"trigger_price": 40.0, "volume_t": 5_000},
                                                 {"trigger_price": 44.0, "volume_t": 50_000}]}))
     a = r.auctions
     assert a["price"].to_numpy() == pytest.approx(np.full(4, 44.0), rel=0.02)
@@ -98,7 +76,7 @@ def test_foresight_years_keep_allowances_valuable_after_the_run():
     two foresight years: the price is the Hotelling path's first, λ = 45.68 (not the one-year
     price of p = 70,000 / 2083.3 = 33.6), and the year banks what the path banks, 25,166 t."""
     cap = {"start": 330_000, "annual_reduction": 30_000 / 330_000}
-    r = carbonsim.run(economy(cap=cap, banking=True, behaviour={"foresight_years": 2}))
+    r = carbonsim.run(four_firms(cap=cap, banking=True, behaviour={"foresight_years": 2}))
     lam = 300_000 / (A_PER_PRICE * (1 + 1.05 + 1.05**2))
     assert r.summary["least_cost_price"].iloc[0] == pytest.approx(lam, rel=0.01)
     assert r.auctions["price"].to_numpy() == pytest.approx(np.full(4, lam), rel=0.03)
@@ -111,14 +89,14 @@ def test_rolling_horizons_value_allowances_only_within_the_horizon():
     is banked. With a horizon of three years the first solve is the whole Hotelling path
     (λ = 45.68) and the first year banks 25,166 t, as under perfect foresight."""
     caps = [330_000, 300_000, 270_000]
-    short = carbonsim.run(economy(years=3, cap=caps, banking=True,
+    short = carbonsim.run(four_firms(years=3, cap=caps, banking=True,
                                   behaviour={"expectations": "rolling", "horizon_years": 1}))
     expected = [(400_000 - c) / A_PER_PRICE for c in caps]
     a = short.auctions
     for year, price in zip((2030, 2031, 2032), expected):
         assert a[a.year == year]["price"].to_numpy() == pytest.approx(np.full(4, price), rel=0.03)
     assert short.summary["bank_t"].iloc[0] == pytest.approx(0, abs=1000)
-    long = carbonsim.run(economy(years=3, cap=caps, banking=True,
+    long = carbonsim.run(four_firms(years=3, cap=caps, banking=True,
                                  behaviour={"expectations": "rolling", "horizon_years": 3}))
     lam = 300_000 / (A_PER_PRICE * (1 + 1.05 + 1.05**2))
     assert long.auctions[long.auctions.year == 2030]["price"].to_numpy() == pytest.approx(np.full(4, lam), rel=0.03)
@@ -129,4 +107,4 @@ def test_rolling_expectations_need_a_horizon():
     from carbonsim.scenario import ScenarioError
 
     with pytest.raises(ScenarioError, match="horizon_years"):
-        economy(behaviour={"expectations": "rolling"})
+        four_firms(behaviour={"expectations": "rolling"})
