@@ -367,7 +367,7 @@ class Simulation:
             self.acc.issue_to_pool(reg_sold, vintage)
             self.acc.deliver_from_pool(from_pool, vintage)
         if reg_bought:
-            self.acc.retire(to_reg)
+            self.acc.retire(to_reg, keep=pos.keep)
         # Prior-year shortages are served first, with the oldest (eligible) vintages.
         self.acc.deliver(bought - from_pool, sold - to_reg, keep=pos.keep,
                          first=pos.short > 0)
