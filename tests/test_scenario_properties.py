@@ -26,6 +26,7 @@ TEXTS = [p.read_text() for p in sorted((ROOT / "scenarios").glob("*.yaml"))]
 SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 pos = st.floats(0.01, 1e6, allow_nan=False)
+intensity = st.floats(0.01, 100, allow_nan=False)
 nonneg = st.one_of(st.just(0.0), st.floats(1e-3, 1e6))
 frac = st.floats(0, 1, allow_nan=False)
 open_frac = st.floats(0.01, 1, allow_nan=False)
@@ -48,16 +49,19 @@ def macs(draw):
 
 
 @st.composite
-def dists(draw):
+def dists(draw, top=1e6):
+    """Output (up to 1e6 a year) or, with top=100, intensity (t per unit): BAU stays within
+    the bound of the format (limits.MAX_TONNES for all emitters together)."""
+    size = st.floats(0.01, top, allow_nan=False)
     kind = draw(st.sampled_from(["lognormal", "normal", "uniform", "fixed"]))
     if kind == "lognormal":
-        return {"dist": kind, "median": draw(pos), "sigma": draw(st.floats(0, 2))}
+        return {"dist": kind, "median": draw(size), "sigma": draw(st.floats(0, 2))}
     if kind == "normal":
-        return {"dist": kind, "mean": draw(pos), "sd": draw(st.floats(0, 100))}
+        return {"dist": kind, "mean": draw(size), "sd": draw(st.floats(0, min(100, top)))}
     if kind == "uniform":
-        low = draw(st.floats(0, 100))
-        return {"dist": kind, "low": low, "high": low + draw(pos)}
-    return {"dist": kind, "value": draw(pos)}
+        low = draw(st.floats(0, min(100, top)))
+        return {"dist": kind, "low": low, "high": low + draw(size)}
+    return {"dist": kind, "value": draw(size)}
 
 
 @st.composite
@@ -83,7 +87,7 @@ def scenarios(draw):
         emitters = []
         for i in range(draw(st.integers(len(sectors), 6))):
             e = {"id": f"e{i}", "sector": sectors[i % len(sectors)], "output": draw(per_year(nonneg, years)),
-                 "intensity": draw(per_year(pos, years)), "mac": draw(macs()),
+                 "intensity": draw(per_year(intensity, years)), "mac": draw(macs()),
                  "growth": draw(st.floats(-0.5, 0.5)), "growth_sd": draw(st.floats(0, 0.3)),
                  "intensity_decline": draw(st.floats(0, 0.5)),
                  "free_allocation": draw(per_year(nonneg, years))}
@@ -92,7 +96,7 @@ def scenarios(draw):
             emitters.append(e)
     else:
         emitters = {"generate": {s: {"count": draw(st.integers(1, 8)), "output": draw(dists()),
-                                     "intensity": draw(dists()), "mac": draw(macs()),
+                                     "intensity": draw(dists(100)), "mac": draw(macs()),
                                      "growth": {"mean": draw(st.floats(-0.5, 0.5)), "sd": draw(st.floats(0, 0.3))}}
                                  for s in sectors}}
     cap = draw(st.one_of(st.none(), nonneg, st.lists(nonneg, min_size=years, max_size=years),

@@ -10,6 +10,18 @@ from __future__ import annotations
 import difflib
 import math
 
+import numpy as np
+
+from carbonsim.scenario.errors import describe, format_path
+from carbonsim.scenario.limits import (
+    BYTES_PER_EMITTER_YEAR,
+    MAX_EMITTER_YEARS,
+    MAX_PRICE,
+    MAX_RUN_BYTES,
+    MAX_TONNES,
+    amount,
+    human_bytes,
+)
 from carbonsim.scenario.models import MAX_YEARS
 from carbonsim.scenario.translate import resolve_key
 
@@ -38,6 +50,9 @@ def cross_check(raw: dict) -> list[tuple[Path, str]]:
     out: list[tuple[Path, str]] = []
     years = _int(raw.get("years"), 1, MAX_YEARS)
     sectors = _emitter_checks(raw.get("emitters"), years, out)
+    if years is not None:
+        _size_checks(raw.get("emitters"), years, out)
+        _growth_checks(raw, years, out)
     cap = raw.get("cap")
     if years is not None and isinstance(cap, list) and len(cap) != years:
         out.append((("cap",), f"expected {years} values (one per year); got {len(cap)}"))
@@ -93,8 +108,23 @@ def _allocation_checks(raw: dict, sectors: list[str] | None, out: list) -> None:
         return
     entries = [k for k in alloc if k not in _ALLOCATION_KEYS]
     if sectors is not None:
+        # A sector of the emitters close to a rule's sector is a typo in the emitters (a CSV
+        # row, an inline emitter or a generated sector): say so there, once.
+        typos = {}
+        for sector in sectors:
+            if sector not in alloc:
+                unused = [k for k in entries if isinstance(k, str)]
+                close = difflib.get_close_matches(sector, unused, n=1, cutoff=0.6)
+                if close:
+                    typos[sector] = close[0]
+        explained = {close for sector, close in typos.items() if close not in sectors}
+        for sector, close in typos.items():
+            listed = ", ".join(str(k) for k in entries)
+            out.append((_first_use(raw.get("emitters"), sector), (
+                f"expected a sector with an allocation rule ({listed}) (did you mean {close!r}?); "
+                f"got {describe(sector)}")))
         for key in entries:
-            if key not in sectors:
+            if key not in sectors and key not in explained:
                 options = list(_ALLOCATION_KEYS) + sectors
                 close = difflib.get_close_matches(str(key), options, n=1, cutoff=0.6)
                 hint = f" (did you mean {close[0]!r}?)" if close else ""
@@ -105,10 +135,13 @@ def _allocation_checks(raw: dict, sectors: list[str] | None, out: list) -> None:
                     f"got unknown key {key!r}"),
                 ))
         for sector in sectors:
-            if sector not in alloc:
+            if sector not in alloc and sector not in typos:
+                first = _first_use(raw.get("emitters"), sector)
+                used = format_path(first[:-1] if first[-1] == "sector" else first)
                 out.append((
                     ("allocation", sector),
-                    f"expected an allocation rule for sector {sector!r}; got nothing",
+                    f"expected an allocation rule for sector {describe(sector)} (the sector of "
+                    f"{used}); got nothing",
                 ))
     share = _number(alloc.get("auction_share"))
     if share is not None and share > 0:
@@ -125,6 +158,16 @@ def _allocation_checks(raw: dict, sectors: list[str] | None, out: list) -> None:
                 (f"expected auction dates in calendar.auctions to sell the auctioned share; "
                 f"got auction_share {share:g} and no dates"),
             ))
+
+
+def _first_use(emitters: object, sector: str) -> Path:
+    """Path of the first emitter (or generated sector) of ``sector``."""
+    if isinstance(emitters, dict):
+        return ("emitters", "generate", sector)
+    for i, e in enumerate(emitters if isinstance(emitters, list) else []):
+        if isinstance(e, dict) and e.get("sector") == sector:
+            return ("emitters", i, "sector")
+    return ("emitters",)
 
 
 def _sweep_checks(raw: dict, out: list) -> None:
@@ -145,3 +188,158 @@ def _sweep_checks(raw: dict, out: list) -> None:
             points *= max(len(values), 1)
     if points > MAX_SWEEP_POINTS:
         out.append((("sweep",), f"expected at most {MAX_SWEEP_POINTS} points; got {points}"))
+
+
+# --- sizes: memory of the run, tonnes and prices that fit the engine's 64-bit counts ----------
+HISTORY_YEARS = 5  # population.HIST_YEARS: years before the start, deflated from the first
+
+
+def run_memory(emitters: int, years: int) -> float:
+    """Estimated memory of a run (bytes) of ``emitters`` over ``years``, results included."""
+    return float(emitters) * years * BYTES_PER_EMITTER_YEAR
+
+
+def _size_checks(emitters: object, years: int, out: list) -> None:
+    """The population fits in memory, and its BAU emissions in the engine's counts."""
+    rows = _emitter_rows(emitters, years)
+    if not rows:
+        return
+    n = sum(count for _, count, _, _ in rows)
+    if n * years > MAX_EMITTER_YEARS:
+        where = max(rows, key=lambda r: r[1])[0]
+        path = where + ("count",) if where[:2] == ("emitters", "generate") else ("emitters",)
+        out.append((path, (
+            f"expected at most {MAX_EMITTER_YEARS:,} emitters × years in all (a run needs about "
+            f"{human_bytes(BYTES_PER_EMITTER_YEAR)} of memory for each, and carbonsim allows "
+            f"{human_bytes(MAX_RUN_BYTES)}); got {n:,} emitters × {years} years = "
+            f"{n * years:,}, about {human_bytes(run_memory(n, years))} "
+            "(use fewer emitters, or fewer years)")))
+    total = sum(bau for _, _, bau, _ in rows)
+    if not total <= MAX_TONNES:
+        where, _, bau, _ = max(rows, key=lambda r: r[2])
+        out.append((where + ("output",), (
+            f"expected BAU emissions (output × intensity) of at most {amount(MAX_TONNES)} t a "
+            "year for all emitters together, in any year of the run or of the 5 years before it "
+            f"(carbonsim counts tonnes up to this); got about {amount(total)} t a year"
+            + ("" if bau >= 0.99 * total else f", {amount(bau)} t of them here"))))
+    free = sum(f for _, _, _, f in rows)
+    if not free <= MAX_TONNES:
+        where = max(rows, key=lambda r: r[3])[0]
+        out.append((where + ("free_allocation",), (
+            f"expected free allocation of at most {amount(MAX_TONNES)} t a year for all emitters "
+            f"together (carbonsim counts tonnes up to this); got {amount(free)} t")))
+
+
+
+
+def _emitter_rows(emitters: object, years: int) -> list[tuple[Path, int, float, float]]:
+    """(path, emitters, highest yearly BAU t, highest free allocation t) per emitter or sector.
+
+    Only well-typed values count (the others get type errors); BAU is an upper bound of the
+    mean path: first-year output × intensity, grown or deflated to the run's last year or
+    the first historical year, whichever is higher.
+    """
+    if isinstance(emitters, dict) and isinstance(emitters.get("generate"), dict):
+        rows = []
+        for name, sec in emitters["generate"].items():
+            if not isinstance(sec, dict):
+                continue
+            count = _int(sec.get("count"), 1, 10**12)
+            if count is None:
+                continue
+            out, inten = _mean(sec.get("output")), _mean(sec.get("intensity"))
+            growth = sec.get("growth") if isinstance(sec.get("growth"), dict) else {}
+            g = _number(growth.get("mean", 0.0))
+            sd = _number(growth.get("sd", 0.0))
+            d = _number(sec.get("intensity_decline", 0.0))
+            ok = None not in (out, inten, g, sd, d)
+            bau = _highest(years, out, inten, g, sd, d) if ok else 0.0
+            rows.append((("emitters", "generate", name), count, count * bau, 0.0))
+        return rows
+    if not isinstance(emitters, list):
+        return []
+    rows = []
+    for i, e in enumerate(emitters):
+        if not isinstance(e, dict):
+            rows.append((("emitters", i), 1, 0.0, 0.0))
+            continue
+        out, inten = _top(e.get("output")), _top(e.get("intensity"))
+        first_out, first_int = _first(e.get("output")), _first(e.get("intensity"))
+        g, sd = _number(e.get("growth", 0.0)), _number(e.get("growth_sd", 0.0))
+        d = _number(e.get("intensity_decline", 0.0))
+        hist = e.get("historical_emissions")
+        bau = 0.0
+        if None not in (out, inten, g, sd, d, first_out, first_int):
+            listed = isinstance(e.get("output"), list), isinstance(e.get("intensity"), list)
+            bau = _highest(years, first_out, first_int, g, sd, d,
+                           out_max=out if listed[0] else None, int_max=inten if listed[1] else None,
+                           hist=_number(hist) if hist is not None else None)
+        free = _top(e.get("free_allocation", 0.0)) or 0.0
+        rows.append((("emitters", i), 1, bau, free))
+    return rows
+
+
+def _highest(years: int, out: float, inten: float, g: float, sd: float, d: float, *,
+             out_max: float | None = None, int_max: float | None = None,
+             hist: float | None = None) -> float:
+    """Highest yearly BAU (t) of an emitter's mean path, history included (see _emitter_rows)."""
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        up = (1.0 + g + 0.4 * sd)  # E[max(q (1 + g + sd ε), 0)] <= q (1 + g + 0.4 sd)
+        path_out = out_max if out_max is not None else out * max(1.0, float(np.power(up, years - 1)))
+        path_int = int_max if int_max is not None else inten
+        future = path_out * path_int
+        back = (1.0 + g) * (1.0 - d)
+        past = hist if hist is not None else out * inten * (
+            float(np.power(back, -HISTORY_YEARS)) if back < 1 else 1.0)
+    top = max(future, past)
+    return top if not math.isnan(top) else math.inf
+
+
+def _top(value: object) -> float | None:
+    if isinstance(value, list):
+        items = [_number(v) for v in value]
+        return max(items) if items and None not in items else None
+    return _number(value)
+
+
+def _first(value: object) -> float | None:
+    if isinstance(value, list):
+        return _number(value[0]) if value else None
+    return _number(value)
+
+
+def _mean(dist: object) -> float | None:
+    """Mean (or an upper bound of it) of a generated distribution, None if not well-typed."""
+    if not isinstance(dist, dict):
+        return None
+    kind = dist.get("dist")
+    with np.errstate(over="ignore"):
+        if kind == "lognormal":
+            median, sigma = _number(dist.get("median")), _number(dist.get("sigma"))
+            return None if None in (median, sigma) else median * float(np.exp(sigma**2 / 2))
+        if kind == "normal":  # draws below 1% of the mean are raised to it: at most + 0.4 sd
+            mean, sd = _number(dist.get("mean")), _number(dist.get("sd"))
+            return None if None in (mean, sd) else mean + 0.4 * sd
+        if kind == "uniform":
+            low, high = _number(dist.get("low")), _number(dist.get("high"))
+            return None if None in (low, high) else (low + high) / 2
+        if kind == "fixed":
+            return _number(dist.get("value"))
+    return None
+
+
+def _growth_checks(raw: dict, years: int, out: list) -> None:
+    """A reserve price growing every year stays a price carbonsim counts in ticks."""
+    auctions = raw.get("auctions")
+    if not isinstance(auctions, dict):
+        return
+    price = _number(auctions.get("reserve_price", 0.0))
+    growth = _number(auctions.get("reserve_price_growth", 0.0))
+    if price is None or growth is None or price <= 0 or growth <= 0:
+        return
+    last = price * (1.0 + growth) ** min(years - 1, 10_000) if growth < 1e3 else math.inf
+    if not last <= MAX_PRICE:
+        out.append((("auctions", "reserve_price_growth"), (
+            f"expected a growth that keeps the reserve price at most {amount(MAX_PRICE)} in the last "
+            f"year (carbonsim counts prices in ticks up to this); got {growth:g}, which makes it "
+            f"{amount(last)} after {years - 1} years")))

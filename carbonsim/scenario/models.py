@@ -12,11 +12,13 @@ from typing import Annotated, Any, Literal
 
 import numpy as np
 from pydantic import (
+    AllowInfNan,
     BaseModel,
     ConfigDict,
     Discriminator,
     Field,
     PrivateAttr,
+    Strict,
     Tag,
     ValidationError,
     ValidationInfo,
@@ -36,12 +38,15 @@ from carbonsim.scenario.types import (
     NonEmptyStr,
     NonNegative,
     OpenFraction,
-    Positive,
+    PositivePrice,
+    Price,
     RateBelowOne,
     Slug,
+    Tonnes,
     describe_field,
     number_or_list,
 )
+from carbonsim.scenario.limits import MAX_CURRENCY, MAX_PRICE, MAX_TEXT, MAX_TONNES, MIN_TICK
 
 __all__ = [
     "EXPECTATIONS",
@@ -71,7 +76,7 @@ class CapLinear(BaseModel):
     """Linear cap path: cap_y = start * (1 - annual_reduction * y), floored at 0."""
 
     model_config = MODEL_CONFIG
-    start: NonNegative = describe_field(unit="t/yr", doc="Cap of the first year.")
+    start: Tonnes = describe_field(unit="t/yr", doc="Cap of the first year.")
     annual_reduction: Fraction = describe_field(
         unit="fraction/yr", doc="Linear reduction factor, a share of the first year's cap."
     )
@@ -84,7 +89,7 @@ def _cap_form(value: object) -> str | None:
 
 
 Cap = Annotated[
-    Annotated[NonNegative, Tag("number")] | Annotated[tuple[NonNegative, ...], Tag("list")] | Annotated[CapLinear, Tag("linear")],
+    Annotated[Tonnes, Tag("number")] | Annotated[tuple[Tonnes, ...], Tag("list")] | Annotated[CapLinear, Tag("linear")],
     Discriminator(
         _cap_form,
         custom_error_type="cap_form",
@@ -154,7 +159,7 @@ class Auctions(BaseModel):
     """Primary auctions (dates in calendar.auctions; volume = allocation.auction_share of cap)."""
 
     model_config = MODEL_CONFIG
-    reserve_price: NonNegative = describe_field(0.0, unit="currency/t", doc="Auction reserve price.")
+    reserve_price: Price = describe_field(0.0, unit="currency/t", doc="Auction reserve price.")
     reserve_price_growth: Fraction = describe_field(
         0.0, unit="fraction/yr", doc="Annual growth of the reserve price."
     )
@@ -169,12 +174,13 @@ class Market(BaseModel):
 
     model_config = MODEL_CONFIG
     mechanism: Literal["call_auction", "continuous"] = describe_field(doc="Matching mechanism.")
-    tick: Positive = describe_field(0.01, unit="currency/t", doc="Price tick.")
+    tick: Annotated[float, Strict(), AllowInfNan(False), Field(ge=MIN_TICK, le=MAX_PRICE)] = describe_field(
+        0.01, unit="currency/t", doc="Price tick (at least 1e-6).")
     daily_limit: OpenFraction | None = describe_field(
         None, unit="fraction", doc="Daily price limit around the previous close (null: none)."
     )
-    fee_per_t: NonNegative = describe_field(0.0, unit="currency/t", doc="Transaction fee.")
-    min_lot: Annotated[Int, Field(ge=1)] = describe_field(1, unit="t", doc="Minimum lot.")
+    fee_per_t: Price = describe_field(0.0, unit="currency/t", doc="Transaction fee.")
+    min_lot: Annotated[Int, Field(ge=1, le=int(MAX_TONNES))] = describe_field(1, unit="t", doc="Minimum lot.")
 
 
 class Offsets(BaseModel):
@@ -182,8 +188,8 @@ class Offsets(BaseModel):
 
     model_config = MODEL_CONFIG
     limit: Fraction = describe_field(unit="fraction", doc="Most of an obligation met with offsets.")
-    price: NonNegative = describe_field(unit="currency/t", doc="Price of an offset credit.")
-    supply_t: NonNegative | None = describe_field(
+    price: Price = describe_field(unit="currency/t", doc="Price of an offset credit.")
+    supply_t: Tonnes | None = describe_field(
         None, unit="t/yr", doc="Offsets available a year (null: unlimited)."
     )
 
@@ -192,7 +198,7 @@ class Compliance(BaseModel):
     """Surrender, penalties, banking and borrowing."""
 
     model_config = MODEL_CONFIG
-    penalty_per_t: NonNegative = describe_field(unit="currency/t", doc="Penalty per t of shortfall.")
+    penalty_per_t: Price = describe_field(unit="currency/t", doc="Penalty per t of shortfall.")
     fixed_fine: NonNegative = describe_field(0.0, unit="currency", doc="Fine per non-compliant emitter.")
     make_good: bool = describe_field(False, doc="Shortfall also deducted from next year's allocation.", strict=True)
     banking: bool = describe_field(True, doc="Allowances may be kept for later years.", strict=True)
@@ -230,7 +236,7 @@ class Behaviour(BaseModel):
     gap_fraction: OpenFraction = describe_field(
         1.0, unit="fraction", doc="Share of the position gap traded per session."
     )
-    output_uncertainty: NonNegative = describe_field(
+    output_uncertainty: Annotated[NonNegative, Field(le=1)] = describe_field(
         0.0, unit="fraction", doc="SD of an emitter's relative error forecasting its output."
     )
     review_days: Annotated[Int, Field(ge=1)] | None = describe_field(
@@ -242,19 +248,19 @@ class Trigger(BaseModel):
     """A price-triggered reserve (CCR releases above, ECR withholds below the trigger)."""
 
     model_config = MODEL_CONFIG
-    trigger_price: NonNegative = describe_field(unit="currency/t", doc="Trigger price.")
-    volume_t: NonNegative = describe_field(unit="t/yr", doc="Volume released or withheld a year.")
+    trigger_price: Price = describe_field(unit="currency/t", doc="Trigger price.")
+    volume_t: Tonnes = describe_field(unit="t/yr", doc="Volume released or withheld a year.")
 
 
 class Msr(BaseModel):
     """Market stability reserve (EU): intake above, release below thresholds of the TNAC."""
 
     model_config = MODEL_CONFIG
-    upper_threshold_t: NonNegative = describe_field(unit="t", doc="Intake when TNAC is above.")
-    lower_threshold_t: NonNegative = describe_field(unit="t", doc="Release when TNAC is below.")
+    upper_threshold_t: Tonnes = describe_field(unit="t", doc="Intake when TNAC is above.")
+    lower_threshold_t: Tonnes = describe_field(unit="t", doc="Release when TNAC is below.")
     intake_rate: Fraction = describe_field(unit="fraction", doc="Share of the TNAC taken in.")
-    release_t: NonNegative = describe_field(unit="t/yr", doc="Volume released.")
-    cancel_above_t: NonNegative | None = describe_field(
+    release_t: Tonnes = describe_field(unit="t/yr", doc="Volume released.")
+    cancel_above_t: Tonnes | None = describe_field(
         None, unit="t", doc="Reserve holdings above this are cancelled (null: never)."
     )
 
@@ -271,8 +277,8 @@ class Reserves(BaseModel):
     """Price controls and reserves."""
 
     model_config = MODEL_CONFIG
-    price_floor: NonNegative | None = describe_field(None, unit="currency/t", doc="Price floor.")
-    price_ceiling: Positive | None = describe_field(
+    price_floor: Price | None = describe_field(None, unit="currency/t", doc="Price floor.")
+    price_ceiling: PositivePrice | None = describe_field(
         None, unit="currency/t", doc="Unlimited allowances at this price."
     )
     ccr: Trigger | None = describe_field(None, doc="Cost-containment reserve.")
@@ -294,11 +300,14 @@ class Scenario(BaseModel):
     model_config = MODEL_CONFIG
 
     name: Slug = describe_field(doc="Scenario name (letters, digits, . _ -; a folder name).")
-    description: Annotated[str, Field(strict=True)] = describe_field("", doc="Free text.")
-    currency: NonEmptyStr = describe_field("EUR", doc="Currency of all prices.")
+    description: Annotated[str, Field(strict=True, max_length=MAX_TEXT)] = describe_field(
+        "", doc="Free text.")
+    currency: Annotated[NonEmptyStr, Field(max_length=MAX_CURRENCY)] = describe_field(
+        "EUR", doc="Currency of all prices.")
     start_year: Annotated[Int, Field(ge=1900, le=2200)] = describe_field(doc="First compliance year.")
     years: Annotated[Int, Field(ge=1, le=MAX_YEARS)] = describe_field(doc="Compliance years simulated.")
-    seed: Annotated[Int, Field(ge=0)] = describe_field(0, doc="Seed of the run's random generator.")
+    seed: Annotated[Int, Field(ge=0, le=2**63 - 1)] = describe_field(
+        0, doc="Seed of the run's random generator.")
     calendar: Calendar = describe_field(Calendar(), doc="Event dates and trading sessions.")
     cap: Cap | None = describe_field(None, unit="t/yr", doc="Cap (null: no absolute cap).")
     emitters: Emitters = describe_field(doc="Inline list, {file: path.csv} or {generate: ...}.")

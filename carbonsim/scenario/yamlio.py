@@ -12,14 +12,17 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from carbonsim.scenario.errors import Problem, describe, format_path
+from carbonsim.scenario.limits import MAX_SCENARIO_BYTES, check_text, excerpt, human_bytes
 
-__all__ = ["Parsed", "ScenarioDumper", "ScenarioLoader", "dump_yaml", "parse_yaml", "read_file"]
+__all__ = ["Parsed", "ScenarioDumper", "ScenarioLoader", "Unusable", "dump_yaml", "parse_yaml",
+           "read_bounded", "read_file", "syntax_message"]
 
 Path = tuple[object, ...]
 Mark = tuple[str, int]
@@ -72,6 +75,7 @@ class Parsed:
     marks: dict[Path, Mark] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     fatal: bool = False  # the data is incomplete (extends failed): report, do not validate
+    reported: set[Path] = field(default_factory=set)  # values already reported (left as null)
 
 
 _MAP_TAG = "tag:yaml.org,2002:map"
@@ -100,11 +104,8 @@ def parse_yaml(text: str, file: str) -> Parsed:
             "(aliases that repeat other aliases expand exponentially: write the data out)"))
         out.data = None
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
-        where = f" (column {mark.column + 1})" if mark is not None else ""
-        what = exc.problem or exc.context or "invalid YAML"
-        out.problems.append(Problem(file, line, "", f"expected valid YAML; got {what}{where}"))
+        line, message = syntax_message(exc, text)
+        out.problems.append(Problem(file, line, "", message))
     except yaml.YAMLError as exc:
         out.problems.append(Problem(file, None, "", f"expected valid YAML; got {exc}"))
     except RecursionError:
@@ -112,6 +113,91 @@ def parse_yaml(text: str, file: str) -> Parsed:
     finally:
         loader.dispose()
     return out
+
+
+def syntax_message(exc: yaml.MarkedYAMLError, text: str) -> tuple[int | None, str]:
+    """(line, message) of a YAML syntax error, at the line of the mistake, in plain words.
+
+    PyYAML notices some mistakes a line late: a key without ':' where the next line starts,
+    an over-indented first key of a block at its next sibling. Those are moved back.
+    """
+    mark = exc.problem_mark or exc.context_mark
+    if mark is None:
+        return None, f"expected valid YAML; got {exc.problem or exc.context or 'invalid YAML'}"
+    lines = text.splitlines()
+    problem, context = exc.problem or "", exc.context or ""
+    at, column = mark.line, mark.column
+    what = problem or context or "invalid YAML"
+    here = lines[at] if 0 <= at < len(lines) else ""
+    if "\\t" in problem or "tab" in problem or here[column:column + 1] == "\t":
+        what = "a tab character; indent with spaces, not tabs"
+    elif "could not find expected ':'" in problem and exc.context_mark is not None:
+        at, column = exc.context_mark.line, exc.context_mark.column
+        key = lines[at] if at < len(lines) else ""
+        what = "a key without ':' after it (write key: value" + (
+            ", with a space after ':')" if re.search(r":\S", key) else ")")
+    elif context.startswith("while parsing a flow") and exc.context_mark is not None:
+        at, column = exc.context_mark.line, exc.context_mark.column
+        what = f"a {'[' if 'sequence' in context else '{'} that is never closed"
+    elif problem.startswith("expected <block end>") or problem == "mapping values are not allowed here":
+        first_colon = here.find(": ") if here.find(": ") >= 0 else here.find(":")
+        if problem.startswith("mapping") and 0 <= first_colon < column:
+            what = "a second ': ' on one line (put the value in quotes)"
+        else:
+            at = _mistaken_line(lines, at)
+            column = len(lines[at]) - len(lines[at].lstrip(" "))
+            what = ("bad indentation (the keys of one mapping line up; a nested block is "
+                    "indented more than its key)")
+    return at + 1, f"expected valid YAML; got {what} (column {column + 1})"
+
+
+def _content(lines: list[str]) -> list[int]:
+    """Indices of lines holding YAML (no blanks, comments or block-scalar text)."""
+    out, block = [], None
+    for i, line in enumerate(lines):
+        stripped = line.strip()
+        indent = len(line) - len(line.lstrip(" "))
+        if block is not None and (not stripped or indent > block):
+            continue
+        block = None
+        if not stripped or stripped.startswith("#"):
+            continue
+        out.append(i)
+        if re.search(r":\s*[|>][-+0-9]*\s*(#.*)?$", line):
+            block = indent
+    return out
+
+
+def _mistaken_line(lines: list[str], at: int) -> int:
+    """The line of an indentation error PyYAML reports at ``at``: ``at``, or the line before
+    when that one is out of step and ``at`` is not (it then only looked wrong after it).
+
+    Out of step: indented by a number of spaces that is not a multiple of the file's usual
+    step, or the first line of a block indented more than one step below its key.
+    """
+    content = [i for i in _content(lines) if i <= at]
+    if len(content) < 2 or content[-1] != at:
+        return at
+
+    def indent(i: int) -> int:
+        return len(lines[i]) - len(lines[i].lstrip(" "))
+
+    def inner(i: int) -> int:  # where a line's children start: after "- " for list items
+        return indent(i) + (2 if lines[i].lstrip(" ").startswith("- ") else 0)
+
+    every = _content(lines)  # the usual step, from the whole file (people indent by 2 or 4)
+    steps = [indent(b) - inner(a) for a, b in zip(every, every[1:])
+             if indent(b) - inner(a) >= 2 and at not in (a, b)]
+    step = min(steps, key=lambda v: (-steps.count(v), v)) if steps else 2
+
+    def out_of_step(k: int) -> bool:
+        line, before = content[k], content[k - 1] if k else None
+        if indent(line) % step:
+            return True
+        return before is not None and indent(line) - inner(before) > step
+
+    last = len(content) - 1
+    return content[last - 1] if out_of_step(last - 1) and not out_of_step(last) else at
 
 
 #: Most values (scalars, lists, mappings) a scenario may expand to. A population of 10,000
@@ -165,7 +251,11 @@ class _Builder:
             return self.loader.construct_object(node, deep=True)
         except Exception as exc:  # noqa: BLE001 - any constructor failure is a bad value
             reason = exc.problem if isinstance(exc, yaml.MarkedYAMLError) else str(exc)
-            self.problem(node, path, f"expected a valid value; got {node.value!r} ({reason})")
+            kind = "a valid value"
+            if node.tag.endswith(":timestamp"):
+                kind = 'a date "MM-DD" in quotes' if path[:1] == ("calendar",) else "a valid date"
+            self.problem(node, path, f"expected {kind}; got {excerpt(node.value)} ({reason})")
+            self.out.reported.add(path)  # the null left here is not a second problem
             return None
 
     def mapping(self, node: MappingNode, path: Path) -> dict:
@@ -204,14 +294,59 @@ def read_file(path: str, _chain: tuple[tuple[str, str], ...] = ()) -> Parsed:
     shown = os.path.normpath(path)
     key = os.path.abspath(shown)
     try:
-        with open(shown, encoding="utf-8") as fh:
-            text = fh.read()
+        text = read_bounded(shown, MAX_SCENARIO_BYTES).decode("utf-8")
     except FileNotFoundError:
         return Parsed(problems=[Problem(shown, None, "", "expected an existing file; got no such file")])
+    except Unusable as exc:
+        return Parsed(problems=[Problem(shown, None, "", f"expected {exc}")])
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         return Parsed(problems=[Problem(shown, None, "", f"expected a readable text file; got {reason}")])
     return resolve_text(text, shown, os.path.dirname(shown), _chain + ((key, shown),))
+
+
+class Unusable(ValueError):
+    """A file that is not a regular file, or too large; the message reads "a ...; got ..."."""
+
+
+def _kind(mode: int) -> str:
+    for test, name in ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe"),
+                       (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"),
+                       (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
+def read_bounded(path: str, limit: int) -> bytes:
+    """The bytes of the regular file at ``path``, at most ``limit`` of them.
+
+    Never blocks on a named pipe and never reads a device: both are refused, as are files
+    larger than ``limit``. Raises FileNotFoundError, Unusable, or OSError.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(path, flags)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise Unusable(f"a regular file; got {_kind(info.st_mode)}")
+        if info.st_size > limit:
+            raise Unusable(f"a file of at most {human_bytes(limit)}; got "
+                           f"{human_bytes(info.st_size)}")
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        chunks, size = [], 0
+        while size <= limit:
+            chunk = os.read(fd, min(1 << 20, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > limit:  # it grew while read
+            raise Unusable(f"a file of at most {human_bytes(limit)}; got a larger one")
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
 
 
 def resolve_text(text: str, shown: str, folder: str, chain: tuple[tuple[str, str], ...] = ()) -> Parsed:
@@ -242,6 +377,11 @@ def resolve_data(
         )
         parsed.fatal = True
         return parsed
+    bad = check_text(target)
+    if bad:
+        parsed.problems.append(Problem(file, line, "extends", bad[0][1]))
+        parsed.fatal = True
+        return parsed
     target_path = os.path.normpath(os.path.join(folder, target))
     seen = [k for k, _ in chain]
     if os.path.abspath(target_path) in seen:
@@ -252,10 +392,11 @@ def resolve_data(
         )
         parsed.fatal = True
         return parsed
-    if not os.path.isfile(target_path):
+    if not os.path.exists(target_path):
         parsed.problems.append(
-            Problem(file, line, "extends", f"expected an existing scenario file; got {target!r} "
-                    f"(no file {target_path})")
+            Problem(file, line, "extends", f"expected an existing scenario file; got "
+                    f"{excerpt(target)} (no file {os.path.abspath(target_path)}: the path is "
+                    "relative to this file's folder)")
         )
         parsed.fatal = True
         return parsed
@@ -270,7 +411,8 @@ def resolve_data(
         p: m for p, m in base.marks.items() if not any(p[: len(r)] == r for r in replaced)
     }
     marks.update(parsed.marks)
-    return Parsed(merged, marks, base.problems + parsed.problems)
+    return Parsed(merged, marks, base.problems + parsed.problems,
+                  reported=base.reported | parsed.reported)
 
 
 _FORM_KEYS = ("kind", "dist", "rule")
