@@ -61,10 +61,15 @@ def _run_args(p: argparse.ArgumentParser) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     from carbonsim import output, terminal
+    from carbonsim.scenario import load_scenario
+    from carbonsim.scenario.sanity import scenario_warnings
 
+    scenario = load_scenario(args.scenario)
+    for warning in scenario_warnings(scenario):
+        _err(f"warning: {warning}")
     label = f"running {args.scenario.name}"
     with terminal.progress(label):
-        result, folder = output.run_and_write(args.scenario, args.seed, args.out,
+        result, folder = output.run_and_write(scenario, args.seed, args.out,
                                               command=args.command_line)
     settings = output.resolved_scenario(result.scenario)
     title = (f"{settings.get('name', '')}: seed {result.seed}, "
