@@ -46,7 +46,8 @@ import pandas as pd
 
 from carbonsim.errors import CarbonsimError
 
-__all__ = ["BatchError", "BatchInterrupted", "BatchResult", "RunSpec", "default_batch_dir",
+__all__ = ["BatchError", "BatchFolderError", "BatchInterrupted", "BatchResult", "ClusterLost",
+           "RunSpec", "check_batch_folder", "default_batch_dir",
            "plan_batch", "replicate_seeds", "run_batch", "run_id"]
 
 _ID_SCHEME = "carbonsim-batch-run/1"  # change when the run id inputs change
@@ -55,6 +56,15 @@ _PARTIAL = re.compile(r"^\..+\.[0-9a-f]{8}\.(partial|tmp)$")
 
 class BatchError(CarbonsimError):
     """The batch cannot start or go on (folder not a batch folder or in use, cluster unreachable)."""
+
+
+class BatchFolderError(BatchError):
+    """``--out`` cannot be a batch folder: a file, a folder that is not a batch's, or one that
+    another batch is writing (bad usage: choose another --out)."""
+
+
+class ClusterLost(BatchError):
+    """The connection to the cluster was lost mid-batch; finished runs are kept (rerun resumes)."""
 
 
 class BatchInterrupted(KeyboardInterrupt):
@@ -190,19 +200,34 @@ def _replace_bytes(path: Path, data: bytes) -> None:
         raise
 
 
+def check_batch_folder(out: Path) -> None:
+    """Raise BatchFolderError unless ``out`` can be (or is) a batch folder: not a file, nor
+    under one, nor a folder of something else. (Whether another batch holds it is known
+    only once its lock is tried.)"""
+    from carbonsim.output import OutputPathError, check_can_create
+
+    if out.exists() and not out.is_dir():
+        raise BatchFolderError(f"{out} is a file, not a batch folder: choose another --out")
+    if out.is_dir():
+        if not (out / "batch.json").is_file():
+            found = {p.name for p in out.iterdir()} - {".lock"}  # a batch killed as it began
+            if found - {"runs"} or (found and any((out / "runs").iterdir())):
+                raise BatchFolderError(f"{out} exists and is not a batch folder (no "
+                                       "batch.json): choose another --out")
+        return
+    try:
+        check_can_create(out)
+    except OutputPathError as exc:
+        raise BatchFolderError(str(exc)) from None
+
+
 @contextlib.contextmanager
 def _batch_folder(out: Path) -> Iterator[None]:
     """Create or reopen a batch folder, lock it, and remove partial files of a killed batch.
 
     Raises BatchError if ``out`` is a file, a folder that is not a batch folder, or in use.
     """
-    if out.exists() and not out.is_dir():
-        raise BatchError(f"{out} is a file, not a batch folder: choose another --out")
-    if out.is_dir() and not (out / "batch.json").is_file():
-        found = {p.name for p in out.iterdir()} - {".lock"}  # a batch killed as it began
-        if found - {"runs"} or (found and any((out / "runs").iterdir())):
-            raise BatchError(f"{out} exists and is not a batch folder (no batch.json): "
-                             "choose another --out")
+    check_batch_folder(out)
     try:
         (out / "runs").mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -215,8 +240,8 @@ def _batch_folder(out: Path) -> Iterator[None]:
         except ImportError:  # not POSIX: no lock
             pass
         except OSError:
-            raise BatchError(f"another carbonsim batch is writing {out}; wait for it to end "
-                             "or choose another --out") from None
+            raise BatchFolderError(f"another carbonsim batch is writing {out}; wait for it to "
+                                   "end or choose another --out") from None
         for folder in (out, out / "runs", out / "dataset"):
             for path in folder.glob(".*") if folder.is_dir() else ():
                 if _PARTIAL.match(path.name):
@@ -269,6 +294,22 @@ def _executor(workers: int | None, scheduler: str | None, runs: int):
     return executors.LocalExecutor(workers, max_runs=runs)
 
 
+@contextlib.contextmanager
+def _cluster(scheduler: str | None) -> Iterator[object]:
+    """A connected DaskExecutor (None without a scheduler), closed at the end."""
+    if scheduler is None:
+        yield None
+        return
+    from carbonsim import executors
+
+    dask = executors.DaskExecutor(scheduler)
+    dask.connect()
+    try:
+        yield dask
+    finally:
+        dask.close()
+
+
 def run_batch(scenarios: Sequence, out: str | os.PathLike | None = None, *, replicates: int = 1,
               workers: int | None = None, scheduler: str | None = None,
               command: Sequence[str] | None = None, progress: bool = False,
@@ -281,8 +322,10 @@ def run_batch(scenarios: Sequence, out: str | os.PathLike | None = None, *, repl
     stderr. Wall time in s. A failing run is recorded in failures.csv and the others go on.
 
     Raises ScenarioError (every problem, before any run), ValueError (replicates < 1),
-    BatchError (folder not usable, cluster unreachable), BatchInterrupted on Ctrl-C (finished
-    runs stay; calling again resumes), OSError if writing fails.
+    BatchFolderError (``out`` not usable, before anything is written), BatchError (cluster
+    unreachable or malformed address, before the folder is made), ClusterLost (the scheduler
+    went away: finished runs stay; calling again resumes), BatchInterrupted on Ctrl-C
+    (likewise), OSError if writing fails.
     """
     from carbonsim import terminal
     from carbonsim.batch_files import write_outputs
@@ -290,9 +333,11 @@ def run_batch(scenarios: Sequence, out: str | os.PathLike | None = None, *, repl
     t0 = time.perf_counter()
     specs = plan_batch(scenarios, replicates, command)
     folder = Path(out) if out is not None else default_batch_dir(specs, root)
+    check_batch_folder(folder)
     tables: dict[str, _Tables] = {}
     try:
-        with _batch_folder(folder):
+        # The cluster is reached before the folder is made: a wrong address leaves nothing.
+        with _cluster(scheduler) as dask, _batch_folder(folder):
             info = {"carbonsim": _version(), "command": list(command) if command else None,
                     "sources": list(dict.fromkeys(s.source for s in specs)),
                     "replicates": int(replicates), "runs": len(specs),
@@ -317,7 +362,7 @@ def run_batch(scenarios: Sequence, out: str | os.PathLike | None = None, *, repl
             if progress and resumed:
                 print(f"{resumed} of {len(specs)} runs already finished in {folder}: skipped")
             bar = terminal.progress("runs", total=len(todo), eta=True) if progress else None
-            executor = _executor(workers, scheduler, len(todo))
+            executor = dask or _executor(workers, None, len(todo))
             with (bar if bar is not None else contextlib.nullcontext()) as tracker, \
                     contextlib.closing(executor.run(todo)) as outcomes:
                 for spec, outcome in outcomes:
@@ -334,6 +379,10 @@ def run_batch(scenarios: Sequence, out: str | os.PathLike | None = None, *, repl
                                                  info, time.perf_counter() - t0)
     except KeyboardInterrupt:
         raise BatchInterrupted(len(tables), len(specs), folder) from None
+    except ClusterLost as exc:
+        raise ClusterLost(f"{exc}; {len(tables)} of {len(specs)} runs are finished and kept in "
+                          f"{folder / 'runs'}: run the same command again to resume (with the "
+                          "scheduler running)") from None
     return BatchResult(folder, summary, runs, fails, len(tables) - resumed, resumed,
                        len(failures), time.perf_counter() - t0)
 

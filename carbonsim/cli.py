@@ -104,6 +104,16 @@ def _count_type(text: str) -> int:
     return value
 
 
+def _address_type(text: str) -> str:
+    """argparse type of --scheduler: tcp://HOST:PORT (checked before anything connects)."""
+    from carbonsim.executors import address_problem
+
+    problem = address_problem(text)
+    if problem:
+        raise argparse.ArgumentTypeError(problem)
+    return text
+
+
 def _batch_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("scenarios", metavar="SCENARIO.yaml", type=Path, nargs="+",
                    help="scenario files; each runs at every point of its `sweep:`")
@@ -114,7 +124,7 @@ def _batch_args(p: argparse.ArgumentParser) -> None:
     where.add_argument("--workers", type=_count_type, metavar="J",
                        help="local worker processes, a whole number >= 1 "
                             "(default: the number of CPUs)")
-    where.add_argument("--scheduler", metavar="ADDRESS",
+    where.add_argument("--scheduler", metavar="ADDRESS", type=_address_type,
                        help="run on the Dask distributed cluster whose scheduler is at "
                             "ADDRESS, e.g. tcp://10.0.0.5:8786 (needs the distributed extra)")
     p.add_argument("--out", type=Path, metavar="DIR",
@@ -123,8 +133,12 @@ def _batch_args(p: argparse.ArgumentParser) -> None:
 
 
 def _batch(args: argparse.Namespace) -> int:
-    from carbonsim.batch import BatchError, BatchInterrupted, run_batch
+    from carbonsim.batch import BatchError, BatchFolderError, BatchInterrupted, run_batch
 
+    if args.scheduler is not None:  # the batch says what went wrong with the cluster, once
+        from carbonsim.executors import quiet_cluster_logs
+
+        quiet_cluster_logs()
     try:
         done = run_batch(args.scenarios, args.out, replicates=args.replicates,
                          workers=args.workers, scheduler=args.scheduler,
@@ -133,6 +147,9 @@ def _batch(args: argparse.Namespace) -> int:
         _err(f"carbonsim: interrupted: {exc.finished} of {exc.total} runs are finished and kept "
              f"in {exc.out / 'runs'}; run the same command again to resume")
         return EXIT_FAILED
+    except BatchFolderError as exc:  # a wrong --out: usage
+        _err(f"carbonsim: error: {exc}")
+        return EXIT_USAGE
     except BatchError as exc:
         _err(f"carbonsim: error: {exc}")
         return EXIT_FAILED
@@ -246,7 +263,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # argparse: --help / --version (0) or a usage error (2)
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     args.command_line = _command_line(argv)
-    from carbonsim.output import OutputExistsError
+    from carbonsim.output import OutputExistsError, OutputPathError
     from carbonsim.scenario import ScenarioError
 
     try:
@@ -256,7 +273,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for problem in exc.problems:
             _err(str(problem))
         return EXIT_USAGE
-    except OutputExistsError as exc:
+    except (OutputExistsError, OutputPathError) as exc:
         _debug(args)
         _err(f"carbonsim: error: {exc}")
         return EXIT_USAGE

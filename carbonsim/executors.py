@@ -23,10 +23,12 @@ worker one math-library thread, as LocalExecutor does for its processes.
 
 from __future__ import annotations
 
+import asyncio
 import collections
 import contextlib
 import multiprocessing
 import os
+import re
 import secrets
 import select
 import signal
@@ -39,7 +41,8 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["MAX_ATTEMPTS", "DaskExecutor", "LocalExecutor", "RunOutput", "execute", "run_files"]
+__all__ = ["MAX_ATTEMPTS", "DaskExecutor", "LocalExecutor", "RunOutput", "address_problem",
+           "execute", "quiet_cluster_logs", "remove_stale_temp", "run_files"]
 
 MAX_ATTEMPTS = 2  # times a run running alone may kill its local worker before it is failed
 _IN_FLIGHT = 2  # runs queued per worker: enough to keep it busy, few to cancel on Ctrl-C
@@ -63,14 +66,31 @@ class RunOutput:
     task_time_s: float
 
 
+_TEMP = re.compile(r"^carbonsim-run-")
+_TEMP_SWEPT = []  # [True] once this process has removed stale temporary folders
+
+
+def remove_stale_temp(force: bool = False) -> list[Path]:
+    """Remove the temporary run folders that ended processes of this host left in TMPDIR
+    (a worker killed mid-run cannot remove its own); once per process unless ``force``."""
+    from carbonsim.output import remove_stale
+
+    if _TEMP_SWEPT and not force:
+        return []
+    _TEMP_SWEPT.append(True)
+    return remove_stale(Path(tempfile.gettempdir()), _TEMP)
+
+
 def run_files(result, command=None) -> dict[str, bytes]:
     """The files of ``result``'s run folder as ``output.write_run`` makes them (path -> bytes).
 
-    Raises OSError if the temporary folder cannot be written.
+    The folder is built in TMPDIR, named after this process (``output.owner_tag``) so that
+    one left by a killed worker is removed later. Raises OSError if it cannot be written.
     """
-    from carbonsim.output import write_run
+    from carbonsim.output import owner_tag, write_run
 
-    with tempfile.TemporaryDirectory(prefix="carbonsim-run-") as tmp, _RENDER:
+    remove_stale_temp()
+    with tempfile.TemporaryDirectory(prefix=f"carbonsim-run-{owner_tag()}-") as tmp, _RENDER:
         folder = write_run(result, Path(tmp) / "run", command=command)
         return {p.relative_to(folder).as_posix(): p.read_bytes()
                 for p in sorted(folder.rglob("*")) if p.is_file()}
@@ -143,6 +163,40 @@ def _one_thread_each() -> Iterator[None]:
             os.environ.pop(name, None)
 
 
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold Ctrl-C and SIGTERM until the block ends, then act on them as before.
+
+    Starting or stopping a pool must not be cut short: a KeyboardInterrupt raised while a
+    worker process is being started leaves it unregistered (nothing stops it, and it prints
+    a traceback as the batch exits), one raised while stopping leaves workers behind. Only the
+    main thread can set handlers; elsewhere the block runs as it is.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held: list[int] = []
+    wanted = (signal.SIGINT, signal.SIGTERM)
+    previous = {sig: signal.signal(sig, lambda signum, frame: held.append(signum)) for sig in wanted}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        if held:
+            _replay(held[0], previous[held[0]])
+
+
+def _replay(signum: int, handler) -> None:
+    """Act on a held signal as its handler would have."""
+    if callable(handler):
+        handler(signum, None)  # the CLI's SIGTERM handler and Python's SIGINT one raise
+    elif handler == signal.SIG_DFL:
+        if signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        os.kill(os.getpid(), signum)
+
+
 def _context():
     methods = multiprocessing.get_all_start_methods()
     if "forkserver" in methods:  # workers fork from a clean, warm server: fast start
@@ -171,23 +225,33 @@ class LocalExecutor:
         queue = collections.deque(specs)
         if not queue:
             return
-        with _one_thread_each():  # workers start at submits and pool restarts, all below
-            yield from self._run(queue)
+        remove_stale_temp()
+        try:
+            with _one_thread_each():  # workers start at submits and pool restarts, all below
+                yield from self._run(queue)
+        finally:
+            remove_stale_temp(force=True)  # what workers stopped mid-run left
+
+    def _submit(self, pool: cf.ProcessPoolExecutor, spec) -> cf.Future:
+        with _signals_held():  # a submit may start a worker process
+            return pool.submit(execute, spec)
 
     def _run(self, queue: collections.deque) -> Iterator[tuple[object, RunOutput | str]]:
         suspects: collections.deque = collections.deque()  # in flight when a worker died
         breaks: collections.Counter = collections.Counter()
-        pool, running, finished = self._pool(), {}, False
+        with _signals_held():
+            pool = self._pool()
+        running, finished = {}, False
         try:
             while queue or running or suspects:
                 if suspects:  # one at a time, so a run that kills its worker is found out
                     if not running:
                         spec = suspects.popleft()
-                        running[pool.submit(execute, spec)] = spec
+                        running[self._submit(pool, spec)] = spec
                 else:
                     while queue and len(running) < _IN_FLIGHT * self.workers:
                         spec = queue.popleft()
-                        running[pool.submit(execute, spec)] = spec
+                        running[self._submit(pool, spec)] = spec
                 done, _ = cf.wait(running, return_when=cf.FIRST_COMPLETED)
                 lost = []
                 for fut in done:
@@ -204,8 +268,9 @@ class LocalExecutor:
                     continue
                 lost += running.values()  # the pool is gone with every run in flight
                 running.clear()
-                _stop(pool)
-                pool = self._pool()
+                with _signals_held():
+                    _stop(pool)
+                    pool = self._pool()
                 if len(lost) > 1:
                     suspects.extend(lost)
                     continue
@@ -217,10 +282,11 @@ class LocalExecutor:
                     suspects.appendleft(spec)
             finished = True
         finally:
-            if finished:
-                pool.shutdown(wait=True)
-            else:
-                _stop(pool)
+            with _signals_held():
+                if finished:
+                    pool.shutdown(wait=True)
+                else:
+                    _stop(pool)
 
 
 def _stop(pool: cf.ProcessPoolExecutor) -> None:
@@ -234,15 +300,104 @@ def _stop(pool: cf.ProcessPoolExecutor) -> None:
         proc.join(timeout=5)
 
 
+_ADDRESS = re.compile(r"^(?:(tcp|tls|ws|wss|ucx)://)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_][A-Za-z0-9_.-]*)"
+                      r":(\d{1,5})$")
+
+
+def address_problem(address: str) -> str | None:
+    """None if ``address`` is a scheduler address (tcp://HOST:PORT), else what is wrong."""
+    if isinstance(address, str) and address.startswith("inproc://"):
+        return None
+    found = _ADDRESS.match(address) if isinstance(address, str) else None
+    if found is None or not 1 <= int(found.group(3)) <= 65535:
+        shown = repr(address) if len(str(address)) <= 60 else repr(str(address)[:57] + "...")
+        return f"expected an address tcp://HOST:PORT such as tcp://10.0.0.5:8786; got {shown}"
+    return None
+
+
+def quiet_cluster_logs() -> dict:
+    """Silence the Dask client's loggers (they print tracebacks of a lost connection, some of
+    them after the connection is closed); returns their levels, for ``_restore``."""
+    import logging
+
+    try:
+        import distributed  # noqa: F401 - its import sets up its loggers
+    except ImportError:
+        return {}
+    names = ["distributed", *(n for n in logging.root.manager.loggerDict
+                              if n.startswith("distributed."))]
+    levels = {n: logging.getLogger(n).level for n in names}
+    for name in names:
+        logging.getLogger(name).setLevel(logging.CRITICAL + 1)
+    return levels
+
+
+def _restore(levels: dict) -> None:
+    import logging
+
+    for name, level in levels.items():
+        logging.getLogger(name).setLevel(level)
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """The Dask client's log kept off the terminal meanwhile: what went wrong is said once,
+    by the batch."""
+    levels = quiet_cluster_logs()
+    try:
+        yield
+    finally:
+        _restore(levels)
+
+
 class DaskExecutor:
     """Runs on the Dask distributed cluster whose scheduler is at ``address`` (tcp://HOST:PORT).
 
     ``timeout`` (s) bounds the connection; ``retries`` re-runs a task whose execution raised
     (execute itself never raises; this covers e.g. a worker that cannot unpickle it).
+    ``connect()`` may be called first (a batch does, before it creates its folder); ``run``
+    connects otherwise. Losing the scheduler while running raises ClusterLost.
+    Raises BatchError for a malformed address.
     """
 
     def __init__(self, address: str, timeout: float = 20.0, retries: int = 1) -> None:
+        from carbonsim.batch import BatchError
+
+        problem = address_problem(address)
+        if problem:
+            raise BatchError(f"--scheduler: {problem}")
         self.address, self.timeout, self.retries = address, timeout, retries
+        self._connected = None
+
+    def connect(self) -> None:
+        """Connect to the scheduler now. Raises BatchError if it cannot be reached."""
+        if self._connected is None:
+            self._connected = self._client()
+
+    def close(self) -> None:
+        """Close a connection that ``run`` did not use (and so did not close)."""
+        client, self._connected = self._connected, None
+        if client is not None:
+            with _quiet(), contextlib.suppress(Exception):
+                client.close(timeout=min(self.timeout, 5.0))
+
+    def _reachable(self) -> None:
+        """Raise BatchError at once if nothing listens at a tcp address (no client is made,
+        whose clean-up would wait and print when it goes)."""
+        import socket
+
+        from carbonsim.batch import BatchError
+
+        found = _ADDRESS.match(self.address)
+        if found is None or (found.group(1) or "tcp") != "tcp":
+            return
+        host = found.group(2).strip("[]")
+        try:
+            socket.create_connection((host, int(found.group(3))), timeout=self.timeout).close()
+        except OSError as exc:
+            reason = exc.strerror or str(exc) or type(exc).__name__
+            raise BatchError(f"cannot reach the Dask scheduler at {self.address}: {reason} "
+                             "(is it running? check the address)") from None
 
     def _client(self):
         from carbonsim.batch import BatchError
@@ -252,8 +407,10 @@ class DaskExecutor:
         except ImportError:
             raise BatchError("--scheduler needs Dask distributed: "
                              "pip install 'carbonsim[distributed]'") from None
+        self._reachable()
         try:
-            return Client(self.address, timeout=self.timeout, set_as_default=False)
+            with _quiet():
+                return Client(self.address, timeout=self.timeout, set_as_default=False)
         except (OSError, TimeoutError, ValueError) as exc:
             raise BatchError(f"cannot reach the Dask scheduler at {self.address}: {exc}") from None
 
@@ -261,31 +418,44 @@ class DaskExecutor:
         """Yield ``(spec, outcome)`` as runs finish on the cluster."""
         from distributed import as_completed
 
+        from carbonsim.batch import ClusterLost
+
         queue = collections.deque(specs)
         if not queue:
             return
-        client = self._client()
+        client, self._connected = self._connected or self._client(), None
         token = secrets.token_hex(4)  # keys of this batch only: no stale results of another
         running: dict = {}
-        done = as_completed(loop=client.loop)
         try:
-            while queue or running:
-                window = max(4, _IN_FLIGHT * sum(client.nthreads().values()))
-                while queue and len(running) < window:
-                    spec = queue.popleft()
-                    key = f"carbonsim-run-{spec.run_id}-{token}"
-                    fut = client.submit(execute, spec, key=key, pure=False, retries=self.retries)
-                    running[fut] = spec
-                    done.add(fut)
-                fut = next(done)
-                spec = running.pop(fut)
-                outcome = _dask_outcome(fut)
-                fut.release()
-                yield spec, outcome
+            with _quiet():
+                done = as_completed(loop=client.loop)
+                while queue or running:
+                    try:
+                        window = max(4, _IN_FLIGHT * sum(client.nthreads().values()))
+                        while queue and len(running) < window:
+                            spec = queue.popleft()
+                            key = f"carbonsim-run-{spec.run_id}-{token}"
+                            fut = client.submit(execute, spec, key=key, pure=False,
+                                                retries=self.retries)
+                            running[fut] = spec
+                            done.add(fut)
+                        fut = next(done)
+                        if fut.status == "cancelled" and client.status != "running":
+                            raise ClusterLost(f"lost the Dask scheduler at {self.address} "
+                                              "(it stopped answering and did not come back)")
+                    except (OSError, TimeoutError, asyncio.CancelledError) as exc:
+                        raise ClusterLost(f"lost the Dask scheduler at {self.address}: "
+                                          f"{exc or type(exc).__name__}") from None
+                    spec = running.pop(fut)
+                    outcome = _dask_outcome(fut)
+                    fut.release()
+                    yield spec, outcome
         finally:
-            if running:
-                client.cancel(list(running), force=True)
-            client.close(timeout=self.timeout)
+            with _quiet(), contextlib.suppress(Exception):
+                if running and client.status == "running":
+                    client.cancel(list(running), force=True)
+            with _quiet(), contextlib.suppress(Exception):
+                client.close(timeout=min(self.timeout, 5.0))
 
 
 def _dask_outcome(fut) -> RunOutput | str:

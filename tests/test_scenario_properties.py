@@ -9,7 +9,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import carbonsim
 from carbonsim.allocation import RULES, allocate, cap_path, true_up, whole_tonnes
+from carbonsim.errors import RunError
 from carbonsim.population import build_population
 from carbonsim.scenario import (
     ScenarioError,
@@ -75,7 +77,7 @@ def rule_entries(draw):
     if name in ("grandfathering", "historical_intensity"):
         params["base_years"] = draw(st.integers(1, 5))
     if name == "benchmark":
-        params["benchmark"] = draw(pos)
+        params["benchmark"] = draw(intensity)  # t per unit, like an intensity
     return {"rule": name, **params}
 
 
@@ -235,3 +237,46 @@ def test_text_mutations_load_or_raise_scenario_error(text, data):
         load_scenario_text("".join(lines))
     except ScenarioError as exc:
         assert exc.problems
+
+
+# --- valid scenarios with extreme numbers run -----------------------------------------------------
+EXTREME = [0.0, 1e-300, 1e-9, 1e-6, 1e6, 1e9, 1e12, 1e13, 1e15]
+
+
+def with_extremes(tree, data):
+    """Some numbers of ``tree`` replaced by extreme ones (whatever validation then says)."""
+    numbers = [p for p in paths(tree) if p and isinstance(parent_of(tree, p)[p[-1]], float)]
+    for _ in range(data.draw(st.integers(0, 3))):
+        if numbers:
+            path = data.draw(st.sampled_from(numbers))
+            parent_of(tree, path)[path[-1]] = data.draw(st.sampled_from(EXTREME))
+    return tree
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(scenarios(), st.data())
+def test_valid_scenarios_with_extreme_numbers_run_or_fail_with_a_message(data, draw):
+    """Whatever validation lets through runs to the end, or stops with a RunError (an emitter's
+    history that implies an absurd allocation): never an overflow or another exception."""
+    tree = with_extremes(copy.deepcopy(data), draw)
+    tree["calendar"]["sessions"] = 12  # a short run
+    try:
+        scenario = load_scenario_dict(tree)
+    except ScenarioError:
+        return
+    try:
+        result = carbonsim.run(scenario)
+    except RunError as exc:
+        assert "expected" in str(exc)
+        return
+    assert len(result.summary) == scenario.years
+
+
+def test_an_auctioned_share_without_an_auctions_section_runs_with_its_defaults():
+    text = (ROOT / "scenarios" / "textbook-two-firms.yaml").read_text()
+    text = text.replace('  allocation: "01-01"', '  allocation: "01-01"\n  auctions: ["01-02"]')
+    text = text.replace("  industry: {rule: fixed}", "  industry: {rule: fixed}\n  auction_share: 0.2")
+    scenario = load_scenario_text(text)
+    assert scenario.auctions is not None and scenario.auctions.reserve_price == 0.0
+    result = carbonsim.run(scenario)  # the engine used to read the missing section's price
+    assert result.auctions["sold_t"].sum() > 0

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import math
+from typing import NamedTuple
 
 import numpy as np
 
@@ -51,7 +52,7 @@ def cross_check(raw: dict) -> list[tuple[Path, str]]:
     years = _int(raw.get("years"), 1, MAX_YEARS)
     sectors = _emitter_checks(raw.get("emitters"), years, out)
     if years is not None:
-        _size_checks(raw.get("emitters"), years, out)
+        _size_checks(raw, years, out)
         _growth_checks(raw, years, out)
     cap = raw.get("cap")
     if years is not None and isinstance(cap, list) and len(cap) != years:
@@ -199,14 +200,14 @@ def run_memory(emitters: int, years: int) -> float:
     return float(emitters) * years * BYTES_PER_EMITTER_YEAR
 
 
-def _size_checks(emitters: object, years: int, out: list) -> None:
-    """The population fits in memory, and its BAU emissions in the engine's counts."""
-    rows = _emitter_rows(emitters, years)
+def _size_checks(raw: dict, years: int, out: list) -> None:
+    """The population fits in memory, and its emissions and allocations in the engine's counts."""
+    rows = _emitter_rows(raw.get("emitters"), years)
     if not rows:
         return
-    n = sum(count for _, count, _, _ in rows)
+    n = sum(r.count for r in rows)
     if n * years > MAX_EMITTER_YEARS:
-        where = max(rows, key=lambda r: r[1])[0]
+        where = max(rows, key=lambda r: r.count).path
         path = where + ("count",) if where[:2] == ("emitters", "generate") else ("emitters",)
         out.append((path, (
             f"expected at most {MAX_EMITTER_YEARS:,} emitters × years in all (a run needs about "
@@ -214,85 +215,104 @@ def _size_checks(emitters: object, years: int, out: list) -> None:
             f"{human_bytes(MAX_RUN_BYTES)}); got {n:,} emitters × {years} years = "
             f"{n * years:,}, about {human_bytes(run_memory(n, years))} "
             "(use fewer emitters, or fewer years)")))
-    total = sum(bau for _, _, bau, _ in rows)
+    total = sum(r.bau for r in rows)
     if not total <= MAX_TONNES:
-        where, _, bau, _ = max(rows, key=lambda r: r[2])
-        out.append((where + ("output",), (
+        top = max(rows, key=lambda r: r.bau)
+        out.append((top.path + ("output",), (
             f"expected BAU emissions (output × intensity) of at most {amount(MAX_TONNES)} t a "
             "year for all emitters together, in any year of the run or of the 5 years before it "
             f"(carbonsim counts tonnes up to this); got about {amount(total)} t a year"
-            + ("" if bau >= 0.99 * total else f", {amount(bau)} t of them here"))))
-    free = sum(f for _, _, _, f in rows)
+            + ("" if top.bau >= 0.99 * total else f", {amount(top.bau)} t of them here"))))
+    free = sum(r.free for r in rows)
     if not free <= MAX_TONNES:
-        where = max(rows, key=lambda r: r[3])[0]
-        out.append((where + ("free_allocation",), (
+        out.append((max(rows, key=lambda r: r.free).path + ("free_allocation",), (
             f"expected free allocation of at most {amount(MAX_TONNES)} t a year for all emitters "
             f"together (carbonsim counts tonnes up to this); got {amount(free)} t")))
+    alloc = raw.get("allocation")
+    for sector, entry in (alloc.items() if isinstance(alloc, dict) else ()):
+        if not (isinstance(entry, dict) and entry.get("rule") == "benchmark"):
+            continue
+        benchmark, factor = _number(entry.get("benchmark")), _number(entry.get("correction", 1.0))
+        output = sum(r.output for r in rows if r.sector == sector)
+        if benchmark is None or factor is None or output <= 0:
+            continue
+        given = benchmark * factor * output
+        if not given <= MAX_TONNES:
+            out.append((("allocation", sector, "benchmark"), (
+                f"expected a benchmark × correction that gives at most {amount(MAX_TONNES)} t "
+                f"a year on the sector's output (carbonsim counts tonnes up to this); got "
+                f"{amount(benchmark)} × {amount(factor)} t a unit on about {amount(output)} units, "
+                f"{amount(given)} t")))
 
 
+class _Row(NamedTuple):
+    path: Path  # of the emitter, or of the generated sector
+    count: int
+    bau: float  # highest yearly BAU emissions of the mean path, t (all its emitters)
+    free: float  # highest yearly free allocation given (fixed rule), t
+    output: float  # highest yearly output of the mean path, units (all its emitters)
+    sector: object
 
 
-def _emitter_rows(emitters: object, years: int) -> list[tuple[Path, int, float, float]]:
-    """(path, emitters, highest yearly BAU t, highest free allocation t) per emitter or sector.
-
-    Only well-typed values count (the others get type errors); BAU is an upper bound of the
-    mean path: first-year output × intensity, grown or deflated to the run's last year or
-    the first historical year, whichever is higher.
-    """
+def _emitter_rows(emitters: object, years: int) -> list[_Row]:
+    """One _Row per emitter, or per generated sector; only well-typed values count (the others
+    get type errors). The mean path of output and intensity runs from the first historical
+    year (deflated from the first year, as population.py does) to the run's last year."""
     if isinstance(emitters, dict) and isinstance(emitters.get("generate"), dict):
         rows = []
         for name, sec in emitters["generate"].items():
-            if not isinstance(sec, dict):
-                continue
-            count = _int(sec.get("count"), 1, 10**12)
+            count = _int(sec.get("count"), 1, 10**12) if isinstance(sec, dict) else None
             if count is None:
                 continue
-            out, inten = _mean(sec.get("output")), _mean(sec.get("intensity"))
             growth = sec.get("growth") if isinstance(sec.get("growth"), dict) else {}
-            g = _number(growth.get("mean", 0.0))
-            sd = _number(growth.get("sd", 0.0))
+            out, inten = _mean(sec.get("output")), _mean(sec.get("intensity"))
+            g, sd = _number(growth.get("mean", 0.0)), _number(growth.get("sd", 0.0))
             d = _number(sec.get("intensity_decline", 0.0))
-            ok = None not in (out, inten, g, sd, d)
-            bau = _highest(years, out, inten, g, sd, d) if ok else 0.0
-            rows.append((("emitters", "generate", name), count, count * bau, 0.0))
+            bau = output = 0.0
+            if None not in (out, inten, g, sd, d):
+                output, intensity = _paths(years, out, inten, g, sd, d)
+                bau = output * intensity
+            rows.append(_Row(("emitters", "generate", name), count, count * bau, 0.0,
+                             count * output, name))
         return rows
-    if not isinstance(emitters, list):
-        return []
     rows = []
-    for i, e in enumerate(emitters):
+    for i, e in enumerate(emitters if isinstance(emitters, list) else []):
         if not isinstance(e, dict):
-            rows.append((("emitters", i), 1, 0.0, 0.0))
+            rows.append(_Row(("emitters", i), 1, 0.0, 0.0, 0.0, None))
             continue
-        out, inten = _top(e.get("output")), _top(e.get("intensity"))
-        first_out, first_int = _first(e.get("output")), _first(e.get("intensity"))
+        out, inten = _first(e.get("output")), _first(e.get("intensity"))
         g, sd = _number(e.get("growth", 0.0)), _number(e.get("growth_sd", 0.0))
         d = _number(e.get("intensity_decline", 0.0))
-        hist = e.get("historical_emissions")
-        bau = 0.0
-        if None not in (out, inten, g, sd, d, first_out, first_int):
-            listed = isinstance(e.get("output"), list), isinstance(e.get("intensity"), list)
-            bau = _highest(years, first_out, first_int, g, sd, d,
-                           out_max=out if listed[0] else None, int_max=inten if listed[1] else None,
-                           hist=_number(hist) if hist is not None else None)
+        hist = _number(e.get("historical_emissions")) if e.get("historical_emissions") is not None else None
+        bau = output = 0.0
+        if None not in (out, inten, g, sd, d) and None not in (_top(e.get("output")), _top(e.get("intensity"))):
+            output, intensity = _paths(years, out, inten, g, sd, d,
+                                       out_list=_top(e.get("output")) if isinstance(e.get("output"), list) else None,
+                                       int_list=_top(e.get("intensity")) if isinstance(e.get("intensity"), list) else None)
+            bau = max(output * intensity, hist or 0.0)
         free = _top(e.get("free_allocation", 0.0)) or 0.0
-        rows.append((("emitters", i), 1, bau, free))
+        rows.append(_Row(("emitters", i), 1, bau, free, output, e.get("sector")))
     return rows
 
 
-def _highest(years: int, out: float, inten: float, g: float, sd: float, d: float, *,
-             out_max: float | None = None, int_max: float | None = None,
-             hist: float | None = None) -> float:
-    """Highest yearly BAU (t) of an emitter's mean path, history included (see _emitter_rows)."""
+def _paths(years: int, out: float, inten: float, g: float, sd: float, d: float, *,
+           out_list: float | None = None, int_list: float | None = None) -> tuple[float, float]:
+    """(highest output, highest intensity) of an emitter's mean path, history included.
+
+    Output grows by at most 1 + g + 0.4 sd a year on average (E[max(q (1 + g + sd ε), 0)]
+    <= q (1 + g + 0.4 sd)) and is deflated by 1 + g into the past; intensity falls by
+    1 - d a year. A per-year list is its own path (its first value starts the history).
+    """
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-        up = (1.0 + g + 0.4 * sd)  # E[max(q (1 + g + sd ε), 0)] <= q (1 + g + 0.4 sd)
-        path_out = out_max if out_max is not None else out * max(1.0, float(np.power(up, years - 1)))
-        path_int = int_max if int_max is not None else inten
-        future = path_out * path_int
-        back = (1.0 + g) * (1.0 - d)
-        past = hist if hist is not None else out * inten * (
-            float(np.power(back, -HISTORY_YEARS)) if back < 1 else 1.0)
-    top = max(future, past)
-    return top if not math.isnan(top) else math.inf
+        up, down = 1.0 + g + 0.4 * sd, 1.0 + g
+        past = float(np.power(down, -HISTORY_YEARS)) if down < 1 else 1.0
+        future = float(np.power(up, years - 1)) if up > 1 else 1.0
+        output = max(out * past, out_list if out_list is not None else out * future)
+        intensity = max(inten * (float(np.power(1.0 - d, -HISTORY_YEARS)) if d > 0 else 1.0),
+                        int_list if int_list is not None else inten)
+    output = output if not math.isnan(output) else math.inf
+    intensity = intensity if not math.isnan(intensity) else math.inf
+    return output, intensity
 
 
 def _top(value: object) -> float | None:
@@ -313,10 +333,10 @@ def _mean(dist: object) -> float | None:
     if not isinstance(dist, dict):
         return None
     kind = dist.get("dist")
-    with np.errstate(over="ignore"):
+    with np.errstate(over="ignore", invalid="ignore"):
         if kind == "lognormal":
             median, sigma = _number(dist.get("median")), _number(dist.get("sigma"))
-            return None if None in (median, sigma) else median * float(np.exp(sigma**2 / 2))
+            return None if None in (median, sigma) else median * float(np.exp(np.square(sigma) / 2))
         if kind == "normal":  # draws below 1% of the mean are raised to it: at most + 0.4 sd
             mean, sd = _number(dist.get("mean")), _number(dist.get("sd"))
             return None if None in (mean, sd) else mean + 0.4 * sd
@@ -337,7 +357,8 @@ def _growth_checks(raw: dict, years: int, out: list) -> None:
     growth = _number(auctions.get("reserve_price_growth", 0.0))
     if price is None or growth is None or price <= 0 or growth <= 0:
         return
-    last = price * (1.0 + growth) ** min(years - 1, 10_000) if growth < 1e3 else math.inf
+    with np.errstate(over="ignore"):
+        last = price * float(np.power(1.0 + growth, years - 1))
     if not last <= MAX_PRICE:
         out.append((("auctions", "reserve_price_growth"), (
             f"expected a growth that keeps the reserve price at most {amount(MAX_PRICE)} in the last "

@@ -325,6 +325,15 @@ class Scenario(BaseModel):
     )
 
     @model_validator(mode="after")
+    def _auctions_when_sold(self) -> "Scenario":
+        # Volume to auction (an auctioned share, or what an MSR releases) with no auctions
+        # section: the auctions' defaults, written out in the resolved scenario.
+        msr = self.reserves.msr if self.reserves is not None else None
+        if self.auctions is None and (self.allocation.auction_share > 0 or msr is not None):
+            object.__setattr__(self, "auctions", Auctions())
+        return self
+
+    @model_validator(mode="after")
     def _offsets_in_compliance(self) -> "Scenario":
         # SCENARIO.md lists offsets at the top level and the examples under compliance: one
         # place for the engine, compliance.offsets, whichever the file used.
