@@ -5,10 +5,13 @@ tick maximises min(D, S) over every tick between the lowest and highest order pr
 tie rules of MARKET.md apply (smallest |D − S|, market pressure, reference or middle). The short
 side fills completely; the long side by price priority, the marginal level by time or pro rata.
 
-Three exact paths give identical results: "dense" (histograms and cumulative sums over the
-tick range, used while the range is at most about four times the number of orders), "sparse"
-(sorting by price, memory O(orders) for any range) and "wide" (sorting with per-book sums that
-stay exact when all quantities together reach 2**61; chosen automatically then).
+Exact paths give identical results. For many books: "dense" (histograms and cumulative sums
+over the tick range, used while the range is at most about four times the number of orders),
+"sparse" (sorting by price, memory O(orders) for any range) and "wide" (sorting with per-book
+sums that stay exact when all quantities together reach 2**61; chosen automatically then). One
+book (``call_auction``) is cleared by "levels" (one sort, every level at once), from
+WINDOW_MIN orders by "window" (only the orders priced near a sampled crossing sorted; see
+``_single``); the multi-book paths stay available there by name.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from ._checks import (
 )
 from ._dense import clear_dense
 from ._segments import FAST_LIMIT
+from ._single import WINDOW_MIN, clear_one
 from ._sorted import clear_sorted
 from ._wide import clear_wide
 from .results import AuctionResult, AuctionsResult
@@ -37,6 +41,7 @@ __all__ = ["call_auction", "call_auctions"]
 
 RATIONING = ("time", "pro_rata")
 METHODS = ("auto", "dense", "sparse", "wide")
+ONE_BOOK_METHODS = METHODS + ("levels", "window")
 #: The dense grid is used while it has at most 4 × orders + this many cells per side.
 DENSE_SLACK = 1 << 16
 
@@ -54,19 +59,31 @@ def _orders(side, price, qty, **more):
     return side, price, qty
 
 
+def _fast(side, qty, book, n_books) -> bool:
+    """Whether all quantities sum below FAST_LIMIT. Raises ValueError if a side's total
+    (per book) exceeds int64."""
+    n = qty.shape[0]
+    if int(qty.max()) * n < FAST_LIMIT:  # the cheap sufficient test first
+        return True
+    sell = side < 0
+    groups = sell.view(np.int8) if book is None else book * 2 + sell
+    check_group_totals(qty, groups, 2 * n_books, lambda g: (
+        f"total {'sell' if g % 2 else 'buy'} quantity"
+        + ("" if book is None else f" of book {g // 2}")))
+    return exact_total(qty) < FAST_LIMIT
+
+
 def _clear(side, price, qty, book, n_books, reference, rationing, method):
     n = qty.shape[0]
     if n == 0:
         return np.full(n_books, -1, np.int64), np.zeros(n_books, np.int64), np.zeros(0, np.int64)
+    fast = _fast(side, qty, book, n_books)
+    if book is None and method in ("auto", "levels", "window"):
+        window_min = {"auto": WINDOW_MIN, "levels": n + 1, "window": 1}[method]
+        ref = None if reference is None else int(reference[0])
+        p, v, filled = clear_one(side, price, qty, ref, rationing, window_min)
+        return np.array([p], np.int64), np.array([v], np.int64), filled
     sell = side < 0
-    # Cheap sufficient test first; the exact per-book checks only for huge quantities.
-    fast = int(qty.max()) * n < FAST_LIMIT
-    if not fast:
-        groups = sell.view(np.int8) if book is None else book * 2 + sell
-        check_group_totals(qty, groups, 2 * n_books, lambda g: (
-            f"total {'sell' if g % 2 else 'buy'} quantity"
-            + ("" if book is None else f" of book {g // 2}")))
-        fast = exact_total(qty) < FAST_LIMIT
     if book is None:
         pmin = int(price.min())
         shift = np.array([pmin], np.int64)
@@ -92,15 +109,15 @@ def call_auction(side, price, qty, *, reference=None, rationing="time",
     """Clear one uniform-price call auction.
 
     Units: ``price`` and ``reference`` in integer ticks, ``qty`` in integer tonnes, ``side``
-    +1 buy / −1 sell; an order's index is its time priority. ``method`` ("auto", "dense",
-    "sparse", "wide") only picks the algorithm; results are identical.
+    +1 buy / −1 sell; an order's index is its time priority. ``method`` ("auto", "levels",
+    "window", "dense", "sparse", "wide") only picks the algorithm; results are identical.
     Returns the clearing price (−1 and volume 0 if nothing can trade) and fills per order.
     Raises ValueError naming the argument for unequal lengths, non-integer dtypes, side not ±1,
     qty <= 0, negative price or reference, unknown ``rationing``/``method``, or a side's total
     quantity beyond int64.
     """
     check_choice("rationing", rationing, RATIONING)
-    check_choice("method", method, METHODS)
+    check_choice("method", method, ONE_BOOK_METHODS)
     side, price, qty = _orders(side, price, qty)
     ref = None if reference is None else np.array([int_scalar("reference", reference)])
     p, v, filled = _clear(side, price, qty, None, 1, ref, rationing, method)

@@ -11,7 +11,9 @@ from carbonsim.market import AuctionResult, AuctionsResult, call_auction, call_a
 from carbonsim.market import reference as ref
 
 INT64_MAX = np.iinfo(np.int64).max
-METHODS = ["auto", "dense", "sparse", "wide"]
+BATCH_METHODS = ["auto", "dense", "sparse", "wide"]  # call_auctions
+METHODS = BATCH_METHODS + ["levels", "window"]  # call_auction: and the one-book paths
+NOT_DENSE = [m for m in METHODS if m != "dense"]  # the paths for any range
 FAST = settings(max_examples=150, deadline=None)
 
 
@@ -90,7 +92,7 @@ def test_better_priced_orders_fill_before_the_marginal_level():
 def test_clearing_price_in_a_gap_between_order_prices():
     # Balanced book with nothing between 0 and 10**12: the middle tick, on the sorting path.
     side, price, qty = orders([1, -1], [10**12, 0], [4, 4])
-    for method in METHODS[:1] + METHODS[2:]:
+    for method in NOT_DENSE:
         res = call_auction(side, price, qty, method=method)
         assert (res.price, res.volume) == (5 * 10**11, 4)
     assert call_auction(side, price, qty, reference=7).price == 7
@@ -236,7 +238,7 @@ def batches(draw):
 
 
 @FAST
-@given(batches(), st.sampled_from(["time", "pro_rata"]), st.sampled_from(METHODS))
+@given(batches(), st.sampled_from(["time", "pro_rata"]), st.sampled_from(BATCH_METHODS))
 def test_many_books_match_reference(batch, rationing, method):
     n_books, book, (side, price, qty), reference = batch
     ref_arr = None if reference is None else np.array(reference, np.int64)
@@ -257,7 +259,7 @@ def test_many_books_equal_one_auction_per_book():
     # spreads of 3,000 ticks: the sorting path needs a two-digit radix sort of the ids
     price = np.abs(np.rint(rng.normal(1000 + 50 * book, 3000))).astype(np.int64)
     qty = rng.integers(1, 1001, n)
-    for method in METHODS:
+    for method in BATCH_METHODS:
         res = call_auctions(book, side, price, qty, rationing="pro_rata", method=method)
         assert isinstance(res, AuctionsResult)
         for b in range(n_books):
@@ -268,7 +270,7 @@ def test_many_books_equal_one_auction_per_book():
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.data(), st.sampled_from(["time", "pro_rata"]), st.sampled_from(METHODS[:1] + METHODS[2:]))
+@given(st.data(), st.sampled_from(["time", "pro_rata"]), st.sampled_from(["auto", "sparse", "wide"]))
 def test_books_spanning_most_of_int64(data, rationing, method):
     # Ranges so wide that book × range overflows int64: prices are ranked first.
     n = data.draw(st.integers(1, 30))
@@ -282,7 +284,7 @@ def test_books_spanning_most_of_int64(data, rationing, method):
     res = call_auctions(book, side, price, qty, rationing=rationing, n_books=3, method=method)
     for b in range(3):
         sel = book == b
-        one = call_auction(side[sel], price[sel], qty[sel], rationing=rationing, method=method)
+        one = call_auction(side[sel], price[sel], qty[sel], rationing=rationing)
         assert (res.price[b], res.volume[b]) == (one.price, one.volume)
         np.testing.assert_array_equal(res.filled[sel], one.filled)
 
@@ -291,7 +293,7 @@ def test_middle_of_a_gap_several_books_wide():
     # Book 0: sell 4 @ 0, buy 4 @ X = 3 × 2**61, buy 1 @ 0. D = S = 4 on [1, X], so the kept
     # ticks start inside the gap: the middle is 1 + (X − 1) // 2 = 3 × 2**60. Book 1: D > S.
     x = 3 * 2**61
-    for method in METHODS[:1] + METHODS[2:]:
+    for method in ["auto", "sparse", "wide"]:
         res = call_auctions([0, 0, 0, 1, 1], [-1, 1, 1, 1, -1], [0, x, 0, 10, 5],
                             [4, 4, 1, 2, 1], method=method)
         assert res.price.tolist() == [3 * 2**60, 10]
@@ -299,7 +301,7 @@ def test_middle_of_a_gap_several_books_wide():
         assert res.filled.tolist() == [4, 4, 0, 1, 1]
 
 
-@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("method", BATCH_METHODS)
 def test_empty_books_and_n_books(method):
     res = call_auctions([2, 2], [1, -1], [5, 5], [3, 3], n_books=4, method=method)
     assert res.price.tolist() == [-1, -1, 5, -1]
@@ -363,6 +365,7 @@ def test_bad_options(kwargs, message):
     ([0, 1], dict(reference=np.array([5.0, 5.0])), "reference must have an integer dtype"),
     ([0, 1], dict(n_books=-1), "n_books must be an integer in"),
     ([0, 1], dict(rationing="x"), "rationing must be one of"),
+    ([0, 1], dict(method="levels"), "method must be one of 'auto', 'dense', 'sparse', 'wide'"),
 ])
 def test_bad_books(book, kwargs, message):
     with pytest.raises(ValueError, match=message):
