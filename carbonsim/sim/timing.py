@@ -4,9 +4,10 @@
 - **Procrastination** (``behaviour.participation`` with ``rise_days`` = τ): the share of emitters
   taking part in a session is start + (at_deadline − start)·exp(−d/τ), d the days left to the
   last session before the next deadline, so it stays near ``start`` until a few τ before the
-  deadline and then rises steeply to ``at_deadline`` (`participation_share`). With ``prior_year`` the share applies to the market in the
-  prior year's vintages too (`in_prior_market`): an emitter that puts off trading puts off
-  buying what it is short of for the year just ended as well.
+  deadline and then rises steeply to ``at_deadline`` (`participation_share`). With
+  ``prior_year`` the share applies to the market in the prior year's vintages too
+  (`in_prior_market`): an emitter that puts off trading puts off buying what it is short of
+  for the year just ended as well.
 - **Cost of carry** (``behaviour.carry_rate`` = r_c, a year): an allowance bought for compliance
   year y is needed only at L_y, the last session on or before y's deadline; cash paid for it on
   day t is tied up until then. Buying on day t at p costs p·(1 + r_c)^τ at L_y, τ = (L_y − t)/365
@@ -16,8 +17,8 @@
   than p_L. While p_L·(1 − (1 + r_c)^−τ) is a tick or more, waiting pays and nothing trades
   between them; buying is deferred to the sessions where it no longer pays to wait. In the
   market in the prior year's vintages a short emitter bids min(wtp, p_L) discounted the same
-  way, and its non-compliance cost (wtp) at that year's last session. With no price expected
-  (``myopic``) the cap discounted is the non-compliance cost and sellers keep their own values.
+  way (`prior_year_prices`). With no price expected (``myopic``) the non-compliance cost is
+  discounted instead and sellers keep their own values.
 - **Emissions uncertainty** (``behaviour.emissions_uncertainty`` = σ,
   ``behaviour.trade_confidence`` = q): an emitter's forecast of the rest of the year's emissions
   has a standard deviation sd = σ·f·E (E its expected emissions of the year, f the share of the
@@ -25,6 +26,17 @@
   probability q: it buys what its schedule wants less z·sd and sells what its schedule spares
   less z·sd, z = Φ⁻¹(q) (`sure_band`, `sure_orders`). Once the year is over the position is
   certain, and so is the prior year's.
+
+With any of them on (`waits`) little trades before the deadline, and four rules keep the thin
+market sound: sellers hold out for p_L (as buyers pay no more than it; otherwise one thin
+session could sell a final year's surplus for whatever is bid), emitters plan abatement at p_L
+as price takers (a buyer that will buy at the deadline does not abate beyond it, a seller that
+will sell then abates up to it: `plan_value`), a short emitter's last session bids its
+non-compliance cost only if what is offered at p_L falls short, and positions count what the
+deadline will count: the prior year's obligation after the shortfall cap (`prior_obligation`)
+and offsets booked to a year within that year's limit (in `carbonsim.sim.offsets`). The last
+two would be right without the frictions too; they are left off then so that existing
+results do not change.
 """
 
 from __future__ import annotations
@@ -41,7 +53,8 @@ from carbonsim.sim.expectations import PriceView, later_price
 from carbonsim.sim.schedules import Orders
 
 __all__ = ["carry", "carry_factor", "expected_later", "in_prior_market", "participation_share",
-           "plan_value", "prior_obligation", "prior_year_prices", "sure_band", "sure_need", "sure_orders", "waits"]
+           "plan_value", "prior_obligation", "prior_year_prices", "sure_band", "sure_need",
+           "sure_orders", "waits"]
 
 #: Days in a year of carry (interest accrues day by day, 365 to the year).
 YEAR_DAYS = 365.0
