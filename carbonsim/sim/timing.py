@@ -192,7 +192,7 @@ def prior_year_prices(sim, val, value: np.ndarray, short: np.ndarray, surplus: n
     d = carry_factor(sim, day, c - 1)
     base = np.minimum(wtp, later) if np.isfinite(later) else wtp
     bid = np.minimum(wtp, np.ceil(base * d / tick - 1e-9) * tick)
-    if d >= 1.0:
+    if day >= sim.schedule.last_session(c - 1):  # the last chance
         offered = surplus[np.ceil(ask / tick - 1e-9) <= np.floor(bid / tick + 1e-9)].sum()
         if short.sum() > offered:
             bid = wtp
