@@ -49,7 +49,7 @@ from typing import Callable
 import numpy as np
 
 from carbonsim.sim.compliance import capped_obligation
-from carbonsim.sim.expectations import PriceView, later_price
+from carbonsim.sim.expectations import CERTAIN, PriceView, later_price
 from carbonsim.sim.schedules import Orders
 
 __all__ = ["carry", "carry_factor", "expected_later", "in_prior_market", "participation_share",
@@ -127,16 +127,18 @@ def plan_value(sim, value: np.ndarray, val, c: int) -> np.ndarray:
     """The value (currency/t, (N,)) at which emitters plan abatement for year ``c``, from their
     own ``value``: as price takers, never below the market price (the last close, at most the
     cap ``val.buy_cap``). When trading is deferred (`waits`) the market price is the price
-    expected later in the year, p_L, where there is one, and no emitter abates beyond it
-    either (at most the bank value if that is higher): little trades before the deadline, so a
-    surplus holder abates for the price it will sell at and a buyer for the price it will buy
-    at, instead of each covering its own position."""
+    expected later in the year, p_L, where there is one, and with a certain path (perfect
+    foresight) no emitter abates beyond it either (at most the bank value if that is higher):
+    little trades before the deadline, so a surplus holder abates for the price it will sell
+    at and a buyer for the price it will buy at, instead of each covering its own position."""
     later = expected_later(sim, c) if waits(sim) and c < sim.years else np.inf
     price = later if np.isfinite(later) else sim.reference
     if price is None:
         return value
     value = np.maximum(value, min(price, float(val.buy_cap[0])))
-    if np.isfinite(later):
+    if np.isfinite(later) and sim.sc.behaviour.expectations in CERTAIN:
+        # (an adaptive forecast is no cap: abating only as far as a stale price pays would
+        # leave the year short, with nobody to buy from at the deadline)
         value = np.minimum(value, max(later, float(val.bank[0])))
     return value
 

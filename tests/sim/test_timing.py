@@ -134,6 +134,23 @@ def test_with_carry_trading_starts_where_waiting_stops_paying():
     assert r.summary.fulfillment_entities.iloc[0] == 1.0
 
 
+@pytest.mark.parametrize("behaviour", [
+    {"carry_rate": 0.05},
+    {"participation": {"start": 0.01, "at_deadline": 1.0, "rise_days": 10.0, "prior_year": True}},
+], ids=["carry", "procrastination"])
+def test_with_adaptive_expectations_deferred_trading_leaves_no_one_short(behaviour):
+    """Hotelling expectations (the recent price growing at r) with banking over three years: a
+    stale price is no cap on abatement, so deferring trade costs efficiency, not compliance."""
+    from carbonsim.scenario import load_scenario, scenario_dict
+
+    from _economies import SCENARIOS
+
+    data = scenario_dict(load_scenario(SCENARIOS / "hotelling-banking.yaml"))
+    data["behaviour"] = {**data["behaviour"], "expectations": "hotelling", **behaviour}
+    r = carbonsim.run(load_scenario_dict(data))
+    assert (r.summary.fulfillment_entities == 1.0).all()
+
+
 # --- emissions uncertainty ------------------------------------------------------------------
 
 def test_with_uncertainty_an_emitter_trades_only_what_it_is_sure_of():
