@@ -72,11 +72,16 @@ def _run_args(p: argparse.ArgumentParser) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from carbonsim.economy.sanity import scenario_warnings
     from carbonsim.outputs import run_folder as output
     from carbonsim.outputs import terminal
+    from carbonsim.scenario import load_scenario
 
+    scenario = load_scenario(args.scenario)
+    for warning in scenario_warnings(scenario):
+        _err(f"warning: {warning}")
     with terminal.run_progress(args.scenario.stem) as progress:
-        result, folder = output.run_and_write(args.scenario, args.seed, args.out,
+        result, folder = output.run_and_write(scenario, args.seed, args.out,
                                               command=args.command_line, progress=progress)
     settings = output.resolved_scenario(result.scenario)
     title = (f"{settings.get('name', '')}: seed {result.seed}, "
@@ -103,7 +108,7 @@ def _validate_args(p: argparse.ArgumentParser) -> None:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from carbonsim.scenario.commands import validate_command
+    from carbonsim.validate import validate_command
 
     return validate_command([str(path) for path in args.scenarios])
 
@@ -120,6 +125,16 @@ def _count_type(text: str) -> int:
     return value
 
 
+def _address_type(text: str) -> str:
+    """argparse type of --scheduler: tcp://HOST:PORT (checked before anything connects)."""
+    from carbonsim.batch.cluster import address_problem
+
+    problem = address_problem(text)
+    if problem:
+        raise argparse.ArgumentTypeError(problem)
+    return text
+
+
 def _batch_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("scenarios", metavar="SCENARIO.yaml", type=Path, nargs="+",
                    help="scenario files; each runs at every point of its `sweep:`")
@@ -130,7 +145,7 @@ def _batch_args(p: argparse.ArgumentParser) -> None:
     where.add_argument("--workers", type=_count_type, metavar="J",
                        help="local worker processes, a whole number >= 1 "
                             "(default: the number of CPUs)")
-    where.add_argument("--scheduler", metavar="ADDRESS",
+    where.add_argument("--scheduler", metavar="ADDRESS", type=_address_type,
                        help="run on the Dask distributed cluster whose scheduler is at "
                             "ADDRESS, e.g. tcp://10.0.0.5:8786 (needs the distributed extra)")
     p.add_argument("--out", type=Path, metavar="DIR",
@@ -139,8 +154,12 @@ def _batch_args(p: argparse.ArgumentParser) -> None:
 
 
 def _batch(args: argparse.Namespace) -> int:
-    from carbonsim.batch.plan import BatchError, BatchInterrupted, run_batch
+    from carbonsim.batch import BatchError, BatchFolderError, BatchInterrupted, run_batch
 
+    if args.scheduler is not None:  # the batch says what went wrong with the cluster, once
+        from carbonsim.batch.cluster import quiet_cluster_logs
+
+        quiet_cluster_logs()
     try:
         done = run_batch(args.scenarios, args.out, replicates=args.replicates,
                          workers=args.workers, scheduler=args.scheduler,
@@ -149,6 +168,9 @@ def _batch(args: argparse.Namespace) -> int:
         _err(f"carbonsim: interrupted: {exc.finished} of {exc.total} runs are finished and kept "
              f"in {exc.out / 'runs'}; run the same command again to resume")
         return _interrupted_status(exc)
+    except BatchFolderError as exc:  # a wrong --out: usage
+        _err(f"carbonsim: error: {exc}")
+        return EXIT_USAGE
     except BatchError as exc:
         _err(f"carbonsim: error: {exc}")
         return EXIT_FAILED
@@ -265,7 +287,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # argparse: --help / --version (0) or a usage error (2)
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     args.command_line = _command_line(argv)
-    from carbonsim.outputs.run_folder import OutputExistsError
+    from carbonsim.outputs.run_folder import OutputExistsError, OutputPathError
     from carbonsim.scenario import ScenarioError
 
     try:
@@ -275,7 +297,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for problem in exc.problems:
             _err(str(problem))
         return EXIT_USAGE
-    except OutputExistsError as exc:
+    except (OutputExistsError, OutputPathError) as exc:
         _debug(args)
         _err(f"carbonsim: error: {exc}")
         return EXIT_USAGE

@@ -32,8 +32,14 @@ def write_cases(folder: Path) -> dict[str, Path]:
              "fail": folder / "fail.yaml", "bad": folder / "bad.yaml"}
     paths["sweep"].write_text(SWEEP)
     paths["textbook"].write_text(textbook)
-    paths["fail"].write_text(textbook.replace("name: textbook-two-firms", "name: absurd")
-                             .replace("free_allocation: 70}", "free_allocation: 1.0e20}", 1))
+    # Valid, but A's history (1e6 t from 1e-9 units of output) makes a historical intensity of
+    # 1e15 t a unit: its 2022 allocation is beyond what the engine counts.
+    paths["fail"].write_text(
+        textbook.replace("name: textbook-two-firms", "name: absurd").replace("years: 1", "years: 2")
+        .replace("cap: 140 ", "cap: 280 ").replace("{rule: fixed}", "{rule: historical_intensity}")
+        .replace("output: 100, intensity: 1.0, mac: {kind: linear, slope: 1.0}, free_allocation: 70}",
+                 "output: [1.0e-9, 1.0e6], intensity: 1.0, mac: {kind: linear, slope: 1.0}, "
+                 "historical_emissions: 1.0e6}"))
     paths["bad"].write_text(textbook.replace("cap: 140", "cap: -140").replace("years: 1", "yeers: 1"))
     return paths
 

@@ -27,7 +27,7 @@ import collections
 import contextlib
 import multiprocessing
 import os
-import secrets
+import re
 import select
 import signal
 import tempfile
@@ -39,10 +39,11 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["MAX_ATTEMPTS", "DaskExecutor", "LocalExecutor", "RunOutput", "execute", "run_files"]
+__all__ = ["IN_FLIGHT", "MAX_ATTEMPTS", "LocalExecutor", "RunOutput", "message_of",
+           "execute", "remove_stale_temp", "run_files"]
 
 MAX_ATTEMPTS = 2  # times a run running alone may kill its local worker before it is failed
-_IN_FLIGHT = 2  # runs queued per worker: enough to keep it busy, few to cancel on Ctrl-C
+IN_FLIGHT = 2  # runs queued per worker: enough to keep it busy, few to cancel on Ctrl-C
 _RENDER = threading.Lock()  # matplotlib's rc_context is global: one figure set at a time
 # Math libraries' thread pools, one thread per worker: J workers already use J CPUs, and two
 # workers each spinning two BLAS threads on two CPUs run 2.4x slower than one thread each.
@@ -63,20 +64,37 @@ class RunOutput:
     task_time_s: float
 
 
+_TEMP = re.compile(r"^carbonsim-run-")
+_TEMP_SWEPT = []  # [True] once this process has removed stale temporary folders
+
+
+def remove_stale_temp(force: bool = False) -> list[Path]:
+    """Remove the temporary run folders that ended processes of this host left in TMPDIR
+    (a worker killed mid-run cannot remove its own); once per process unless ``force``."""
+    from carbonsim.outputs.run_folder import remove_stale
+
+    if _TEMP_SWEPT and not force:
+        return []
+    _TEMP_SWEPT.append(True)
+    return remove_stale(Path(tempfile.gettempdir()), _TEMP)
+
+
 def run_files(result, command=None) -> dict[str, bytes]:
     """The files of ``result``'s run folder as ``output.write_run`` makes them (path -> bytes).
 
-    Raises OSError if the temporary folder cannot be written.
+    The folder is built in TMPDIR, named after this process (``output.owner_tag``) so that
+    one left by a killed worker is removed later. Raises OSError if it cannot be written.
     """
-    from carbonsim.outputs.run_folder import write_run
+    from carbonsim.outputs.run_folder import owner_tag, write_run
 
-    with tempfile.TemporaryDirectory(prefix="carbonsim-run-") as tmp, _RENDER:
+    remove_stale_temp()
+    with tempfile.TemporaryDirectory(prefix=f"carbonsim-run-{owner_tag()}-") as tmp, _RENDER:
         folder = write_run(result, Path(tmp) / "run", command=command)
         return {p.relative_to(folder).as_posix(): p.read_bytes()
                 for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def _message(exc: BaseException) -> str:
+def message_of(exc: BaseException) -> str:
     from carbonsim.errors import CarbonsimError
 
     text = str(exc).strip() or "(no message)"
@@ -99,7 +117,7 @@ def execute(spec) -> tuple[str, RunOutput | str]:
     except ScenarioError as exc:
         return spec.run_id, "; ".join(str(p) for p in exc.problems)
     except Exception as exc:  # noqa: BLE001 - a failed run is recorded, the batch goes on
-        return spec.run_id, _message(exc)
+        return spec.run_id, message_of(exc)
     return spec.run_id, RunOutput(files, float(result.wall_time_s), time.perf_counter() - t0)
 
 
@@ -143,6 +161,40 @@ def _one_thread_each() -> Iterator[None]:
             os.environ.pop(name, None)
 
 
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold Ctrl-C and SIGTERM until the block ends, then act on them as before.
+
+    Starting or stopping a pool must not be cut short: a KeyboardInterrupt raised while a
+    worker process is being started leaves it unregistered (nothing stops it, and it prints
+    a traceback as the batch exits), one raised while stopping leaves workers behind. Only the
+    main thread can set handlers; elsewhere the block runs as it is.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held: list[int] = []
+    wanted = (signal.SIGINT, signal.SIGTERM)
+    previous = {sig: signal.signal(sig, lambda signum, frame: held.append(signum)) for sig in wanted}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        if held:
+            _replay(held[0], previous[held[0]])
+
+
+def _replay(signum: int, handler) -> None:
+    """Act on a held signal as its handler would have."""
+    if callable(handler):
+        handler(signum, None)  # the CLI's SIGTERM handler and Python's SIGINT one raise
+    elif handler == signal.SIG_DFL:
+        if signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        os.kill(os.getpid(), signum)
+
+
 def _context():
     methods = multiprocessing.get_all_start_methods()
     if "forkserver" in methods:  # workers fork from a clean, warm server: fast start
@@ -171,23 +223,33 @@ class LocalExecutor:
         queue = collections.deque(specs)
         if not queue:
             return
-        with _one_thread_each():  # workers start at submits and pool restarts, all below
-            yield from self._run(queue)
+        remove_stale_temp()
+        try:
+            with _one_thread_each():  # workers start at submits and pool restarts, all below
+                yield from self._run(queue)
+        finally:
+            remove_stale_temp(force=True)  # what workers stopped mid-run left
+
+    def _submit(self, pool: cf.ProcessPoolExecutor, spec) -> cf.Future:
+        with _signals_held():  # a submit may start a worker process
+            return pool.submit(execute, spec)
 
     def _run(self, queue: collections.deque) -> Iterator[tuple[object, RunOutput | str]]:
         suspects: collections.deque = collections.deque()  # in flight when a worker died
         breaks: collections.Counter = collections.Counter()
-        pool, running, finished = self._pool(), {}, False
+        with _signals_held():
+            pool = self._pool()
+        running, finished = {}, False
         try:
             while queue or running or suspects:
                 if suspects:  # one at a time, so a run that kills its worker is found out
                     if not running:
                         spec = suspects.popleft()
-                        running[pool.submit(execute, spec)] = spec
+                        running[self._submit(pool, spec)] = spec
                 else:
-                    while queue and len(running) < _IN_FLIGHT * self.workers:
+                    while queue and len(running) < IN_FLIGHT * self.workers:
                         spec = queue.popleft()
-                        running[pool.submit(execute, spec)] = spec
+                        running[self._submit(pool, spec)] = spec
                 done, _ = cf.wait(running, return_when=cf.FIRST_COMPLETED)
                 lost = []
                 for fut in done:
@@ -198,14 +260,15 @@ class LocalExecutor:
                         lost.append(spec)
                         continue
                     except Exception as exc:  # noqa: BLE001 - e.g. a result that did not unpickle
-                        outcome = _message(exc)
+                        outcome = message_of(exc)
                     yield spec, outcome
                 if not lost:
                     continue
                 lost += running.values()  # the pool is gone with every run in flight
                 running.clear()
-                _stop(pool)
-                pool = self._pool()
+                with _signals_held():
+                    _stop(pool)
+                    pool = self._pool()
                 if len(lost) > 1:
                     suspects.extend(lost)
                     continue
@@ -217,10 +280,11 @@ class LocalExecutor:
                     suspects.appendleft(spec)
             finished = True
         finally:
-            if finished:
-                pool.shutdown(wait=True)
-            else:
-                _stop(pool)
+            with _signals_held():
+                if finished:
+                    pool.shutdown(wait=True)
+                else:
+                    _stop(pool)
 
 
 def _stop(pool: cf.ProcessPoolExecutor) -> None:
@@ -232,68 +296,3 @@ def _stop(pool: cf.ProcessPoolExecutor) -> None:
             proc.terminate()
     for proc in processes:
         proc.join(timeout=5)
-
-
-class DaskExecutor:
-    """Runs on the Dask distributed cluster whose scheduler is at ``address`` (tcp://HOST:PORT).
-
-    ``timeout`` (s) bounds the connection; ``retries`` re-runs a task whose execution raised
-    (execute itself never raises; this covers e.g. a worker that cannot unpickle it).
-    """
-
-    def __init__(self, address: str, timeout: float = 20.0, retries: int = 1) -> None:
-        self.address, self.timeout, self.retries = address, timeout, retries
-
-    def _client(self):
-        from carbonsim.batch.folder import BatchError
-
-        try:
-            from distributed import Client
-        except ImportError:
-            raise BatchError("--scheduler needs Dask distributed: "
-                             "pip install 'carbonsim[distributed]'") from None
-        try:
-            return Client(self.address, timeout=self.timeout, set_as_default=False)
-        except (OSError, TimeoutError, ValueError) as exc:
-            raise BatchError(f"cannot reach the Dask scheduler at {self.address}: {exc}") from None
-
-    def run(self, specs: Iterable) -> Iterator[tuple[object, RunOutput | str]]:
-        """Yield ``(spec, outcome)`` as runs finish on the cluster."""
-        from distributed import as_completed
-
-        queue = collections.deque(specs)
-        if not queue:
-            return
-        client = self._client()
-        token = secrets.token_hex(4)  # keys of this batch only: no stale results of another
-        running: dict = {}
-        done = as_completed(loop=client.loop)
-        try:
-            while queue or running:
-                window = max(4, _IN_FLIGHT * sum(client.nthreads().values()))
-                while queue and len(running) < window:
-                    spec = queue.popleft()
-                    key = f"carbonsim-run-{spec.run_id}-{token}"
-                    fut = client.submit(execute, spec, key=key, pure=False, retries=self.retries)
-                    running[fut] = spec
-                    done.add(fut)
-                fut = next(done)
-                spec = running.pop(fut)
-                outcome = _dask_outcome(fut)
-                fut.release()
-                yield spec, outcome
-        finally:
-            if running:
-                client.cancel(list(running), force=True)
-            client.close(timeout=self.timeout)
-
-
-def _dask_outcome(fut) -> RunOutput | str:
-    if fut.status == "finished":
-        return fut.result()[1]
-    if fut.status == "cancelled":
-        return "cancelled by the cluster (was the scheduler restarted?)"
-    exc = fut.exception()
-    if type(exc).__name__ == "KilledWorker":
-        return f"the workers running it died, and the scheduler gave up: {exc}"
-    return _message(exc)

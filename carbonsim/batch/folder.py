@@ -13,13 +13,23 @@ from pathlib import Path
 
 from carbonsim.errors import CarbonsimError
 
-__all__ = ["BatchError", "BatchInterrupted", "batch_folder", "replace_bytes", "write_run_folder"]
+__all__ = ["BatchError", "BatchFolderError", "BatchInterrupted", "ClusterLost", "batch_folder",
+           "check_batch_folder", "replace_bytes", "write_run_folder"]
 
 _PARTIAL = re.compile(r"^\..+\.[0-9a-f]{8}\.(partial|tmp)$")
 
 
 class BatchError(CarbonsimError):
     """The batch cannot start or go on (folder not a batch folder or in use, cluster unreachable)."""
+
+
+class BatchFolderError(BatchError):
+    """``--out`` cannot be a batch folder: a file, a folder that is not a batch's, or one that
+    another batch is writing (bad usage: choose another --out)."""
+
+
+class ClusterLost(BatchError):
+    """The connection to the cluster was lost mid-batch; finished runs are kept (rerun resumes)."""
 
 
 class BatchInterrupted(KeyboardInterrupt):
@@ -42,19 +52,34 @@ def replace_bytes(path: Path, data: bytes) -> None:
         raise
 
 
+def check_batch_folder(out: Path) -> None:
+    """Raise BatchFolderError unless ``out`` can be (or is) a batch folder: not a file, nor
+    under one, nor a folder of something else. (Whether another batch holds it is known
+    only once its lock is tried.)"""
+    from carbonsim.outputs.run_folder import OutputPathError, check_can_create
+
+    if out.exists() and not out.is_dir():
+        raise BatchFolderError(f"{out} is a file, not a batch folder: choose another --out")
+    if out.is_dir():
+        if not (out / "batch.json").is_file():
+            found = {p.name for p in out.iterdir()} - {".lock"}  # a batch killed as it began
+            if found - {"runs"} or (found and any((out / "runs").iterdir())):
+                raise BatchFolderError(f"{out} exists and is not a batch folder (no "
+                                       "batch.json): choose another --out")
+        return
+    try:
+        check_can_create(out)
+    except OutputPathError as exc:
+        raise BatchFolderError(str(exc)) from None
+
+
 @contextlib.contextmanager
 def batch_folder(out: Path) -> Iterator[None]:
     """Create or reopen a batch folder, lock it, and remove partial files of a killed batch.
 
-    Raises BatchError if ``out`` is a file, a folder that is not a batch folder, or in use.
+    Raises BatchFolderError if ``out`` is a file, a folder that is not a batch folder, or in use.
     """
-    if out.exists() and not out.is_dir():
-        raise BatchError(f"{out} is a file, not a batch folder: choose another --out")
-    if out.is_dir() and not (out / "batch.json").is_file():
-        found = {p.name for p in out.iterdir()} - {".lock"}  # a batch killed as it began
-        if found - {"runs"} or (found and any((out / "runs").iterdir())):
-            raise BatchError(f"{out} exists and is not a batch folder (no batch.json): "
-                             "choose another --out")
+    check_batch_folder(out)
     try:
         (out / "runs").mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -67,8 +92,8 @@ def batch_folder(out: Path) -> Iterator[None]:
         except ImportError:  # not POSIX: no lock
             pass
         except OSError:
-            raise BatchError(f"another carbonsim batch is writing {out}; wait for it to end "
-                             "or choose another --out") from None
+            raise BatchFolderError(f"another carbonsim batch is writing {out}; wait for it to "
+                                   "end or choose another --out") from None
         for folder in (out, out / "runs", out / "dataset"):
             for path in folder.glob(".*") if folder.is_dir() else ():
                 if _PARTIAL.match(path.name):

@@ -35,17 +35,19 @@ import json
 import os
 import re
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from carbonsim.batch.folder import (BatchError, BatchInterrupted, batch_folder, replace_bytes,
+from carbonsim.batch.folder import (BatchError, BatchFolderError, BatchInterrupted, ClusterLost,
+                                    batch_folder, check_batch_folder, replace_bytes,
                                     write_run_folder)
 
-__all__ = ["BatchError", "BatchInterrupted", "BatchResult", "RunSpec", "default_batch_dir",
+__all__ = ["BatchError", "BatchFolderError", "BatchInterrupted", "BatchResult", "ClusterLost",
+           "RunSpec", "check_batch_folder", "default_batch_dir",
            "plan_batch", "replicate_seeds", "run_batch", "run_id"]
 
 _ID_SCHEME = "carbonsim-batch-run/1"  # change when the run id inputs change
@@ -190,11 +192,27 @@ def _read_folder(folder: Path) -> _Tables:
 
 # --- running --------------------------------------------------------------------------------
 def _executor(workers: int | None, scheduler: str | None, runs: int):
-    from carbonsim.batch import executors
+    from carbonsim.batch import cluster, executors
 
     if scheduler is not None:
-        return executors.DaskExecutor(scheduler)
+        return cluster.DaskExecutor(scheduler)
     return executors.LocalExecutor(workers, max_runs=runs)
+
+
+@contextlib.contextmanager
+def _cluster(scheduler: str | None) -> Iterator[object]:
+    """A connected DaskExecutor (None without a scheduler), closed at the end."""
+    if scheduler is None:
+        yield None
+        return
+    from carbonsim.batch import cluster
+
+    dask = cluster.DaskExecutor(scheduler)
+    dask.connect()
+    try:
+        yield dask
+    finally:
+        dask.close()
 
 
 def run_batch(scenarios: Sequence, out: str | os.PathLike | None = None, *, replicates: int = 1,
@@ -209,8 +227,10 @@ def run_batch(scenarios: Sequence, out: str | os.PathLike | None = None, *, repl
     stderr. Wall time in s. A failing run is recorded in failures.csv and the others go on.
 
     Raises ScenarioError (every problem, before any run), ValueError (replicates < 1),
-    BatchError (folder not usable, cluster unreachable), BatchInterrupted on Ctrl-C (finished
-    runs stay; calling again resumes), OSError if writing fails.
+    BatchFolderError (``out`` not usable, before anything is written), BatchError (cluster
+    unreachable or malformed address, before the folder is made), ClusterLost (the scheduler
+    went away: finished runs stay; calling again resumes), BatchInterrupted on Ctrl-C
+    (likewise), OSError if writing fails.
     """
     from carbonsim.outputs import terminal
     from carbonsim.batch.files import write_outputs
@@ -218,9 +238,11 @@ def run_batch(scenarios: Sequence, out: str | os.PathLike | None = None, *, repl
     t0 = time.perf_counter()
     specs = plan_batch(scenarios, replicates, command)
     folder = Path(out) if out is not None else default_batch_dir(specs, root)
+    check_batch_folder(folder)
     tables: dict[str, _Tables] = {}
     try:
-        with batch_folder(folder):
+        # The cluster is reached before the folder is made: a wrong address leaves nothing.
+        with _cluster(scheduler) as dask, batch_folder(folder):
             info = {"carbonsim": _version(), "command": list(command) if command else None,
                     "sources": list(dict.fromkeys(s.source for s in specs)),
                     "replicates": int(replicates), "runs": len(specs),
@@ -245,7 +267,7 @@ def run_batch(scenarios: Sequence, out: str | os.PathLike | None = None, *, repl
             if progress and resumed:
                 print(f"{resumed} of {len(specs)} runs already finished in {folder}: skipped")
             bar = terminal.progress("runs", total=len(todo), eta=True) if progress else None
-            executor = _executor(workers, scheduler, len(todo))
+            executor = dask or _executor(workers, None, len(todo))
             with (bar if bar is not None else contextlib.nullcontext()) as tracker, \
                     contextlib.closing(executor.run(todo)) as outcomes:
                 for spec, outcome in outcomes:
@@ -263,6 +285,10 @@ def run_batch(scenarios: Sequence, out: str | os.PathLike | None = None, *, repl
     except KeyboardInterrupt as exc:
         raise BatchInterrupted(len(tables), len(specs), folder,
                                int(getattr(exc, "signum", 2))) from None
+    except ClusterLost as exc:
+        raise ClusterLost(f"{exc}; {len(tables)} of {len(specs)} runs are finished and kept in "
+                          f"{folder / 'runs'}: run the same command again to resume (with the "
+                          "scheduler running)") from None
     return BatchResult(folder, summary, runs, fails, len(tables) - resumed, resumed,
                        len(failures), time.perf_counter() - t0)
 

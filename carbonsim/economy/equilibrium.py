@@ -140,6 +140,10 @@ class AggregateMac:
         most ``ceiling`` (also where it cannot abate that much)."""
         if required_t <= 0:
             return 0.0
+        most = float(self.at[-1]) if self.at.size else 0.0
+        if required_t > most * (1 + 1e-12):  # beyond what the population can abate
+            return float(ceiling)
+        required_t = min(required_t, most)
         k = int(np.searchsorted(self.at, required_t))
         if k >= self.b.size:
             return float(ceiling)

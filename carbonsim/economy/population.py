@@ -21,6 +21,8 @@ from typing import NamedTuple
 import numpy as np
 
 from carbonsim.economy.mac import MacCurves
+from carbonsim.errors import RunError
+from carbonsim.scenario.limits import MAX_TONNES
 from carbonsim.scenario.emitters import EmittersGenerate, EmitterSpec, MacLinear
 from carbonsim.scenario.models import Scenario
 from carbonsim.scenario.rules import HIST_YEARS
@@ -225,6 +227,7 @@ def build_population(scenario: Scenario, rng: np.random.Generator) -> Population
     hist_emissions = hist_output * hist_intensity
     given = ~np.isnan(draft.historical)
     hist_emissions[given] = draft.historical[given, None]
+    _check_counts(output * intensity, hist_emissions, scenario.start_year)
 
     return Population(
         id=draft.id, sector=draft.sector, sector_index=sector_index,
@@ -254,6 +257,25 @@ def _opening_bank(own: np.ndarray, total_t: float, last_hist_t: np.ndarray) -> n
         whole[np.argsort(-(share - whole), kind="stable")[:left]] += 1
         bank = bank + whole
     return np.floor(bank + 1e-9)
+
+
+#: Most BAU emissions (t a year, all emitters) a run can count: validation bounds the mean path
+#: at MAX_TONNES; random draws far above it (output shocks, wide distributions) stop here.
+MAX_DRAWN_T = 1000 * MAX_TONNES
+
+
+def _check_counts(bau_t: np.ndarray, hist_t: np.ndarray, start_year: int) -> None:
+    """Raise RunError if the drawn BAU emissions are beyond what the engine counts."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        totals = np.concatenate([hist_t.sum(axis=0), bau_t.sum(axis=0)])
+    bad = ~(totals <= MAX_DRAWN_T)
+    if bad.any():
+        k = int(np.flatnonzero(bad)[0])
+        year = start_year - hist_t.shape[1] + k
+        raise RunError(
+            f"the drawn emitters' BAU emissions reach {totals[k]:.3g} t in {year}, more than the "
+            f"{MAX_DRAWN_T:.0e} t carbonsim counts: the output shocks (growth_sd) or the spread "
+            "of the drawn output and intensity (sigma, sd) are too large for this run")
 
 
 def _per_year(values: list, years: int) -> tuple[np.ndarray, np.ndarray]:

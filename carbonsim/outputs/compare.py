@@ -193,7 +193,7 @@ def compare_and_write(paths_or_scenarios: Sequence, seed: int | None = None,
     Raises ScenarioError, OutputExistsError (checked before running), CarbonsimError, OSError.
     """
     if out_dir is not None:
-        output.check_new_folder(Path(out_dir))
+        output.check_can_create(Path(out_dir))
     started = dt.datetime.now(dt.UTC).replace(microsecond=0)
     runs = run_scenarios(paths_or_scenarios, seed, on_done)
     folder = write_compare(runs, out_dir, root=root, command=command, started=started)

@@ -14,9 +14,11 @@ import hashlib
 import json
 import os
 import platform
+import re
 import secrets
 import shutil
 import sys
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from importlib import metadata
 from pathlib import Path
@@ -29,10 +31,15 @@ from carbonsim.errors import CarbonsimError
 __all__ = [
     "TABLES",
     "OutputExistsError",
+    "OutputPathError",
     "atomic_folder",
+    "check_can_create",
     "check_new_folder",
     "default_out_dir",
+    "is_stale",
     "manifest",
+    "owner_tag",
+    "remove_stale",
     "resolved_scenario",
     "run_and_write",
     "write_run",
@@ -48,13 +55,79 @@ class OutputExistsError(CarbonsimError):
     """The output folder exists already: results are never overwritten (choose another --out)."""
 
 
+class OutputPathError(CarbonsimError):
+    """The output folder cannot be made there (a file in its path, a name too long)."""
+
+
+# --- whose temporary folders these are ----------------------------------------------------
+# A hidden partial folder (or a worker's temporary folder) carries its writer's process id and
+# host, so that one left by a killed process can be told from one being written right now.
+_HOST = hashlib.sha256(platform.node().encode("utf-8")).hexdigest()[:6]
+_OWNED = re.compile(r"p(\d+)-([0-9a-f]{6})")
+#: Hidden folders of the earlier form (no owner) older than this (s) are left by a killed run.
+STALE_AFTER_S = 24 * 3600
+
+
+def owner_tag() -> str:
+    """``p<pid>-<host hash>``: marks a temporary folder as this process's."""
+    return f"p{os.getpid()}-{_HOST}"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # someone else's, or cannot tell: keep it
+    return True
+
+
+def is_stale(name: str, mtime: float | None = None) -> bool:
+    """True if a temporary folder named ``name`` was left by a process of this host that has
+    ended (or, for names without an owner, if it is older than STALE_AFTER_S)."""
+    found = _OWNED.search(name)
+    if found is None:
+        return mtime is not None and time.time() - mtime > STALE_AFTER_S
+    return found.group(2) == _HOST and int(found.group(1)) != os.getpid() and not _alive(
+        int(found.group(1)))
+
+
+def remove_stale(folder: Path, pattern: re.Pattern) -> list[Path]:
+    """Remove the entries of ``folder`` matching ``pattern`` left by ended processes."""
+    removed = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    for entry in entries:
+        if not pattern.match(entry.name):
+            continue
+        try:
+            mtime = entry.stat(follow_symlinks=False).st_mtime
+        except OSError:
+            continue
+        if is_stale(entry.name, mtime):
+            shutil.rmtree(entry.path, ignore_errors=True)
+            removed.append(Path(entry.path))
+    return removed
+
+
+_PARTIAL = re.compile(r"^\..+\.[0-9a-f]{8}\.partial$")
+_SWEPT: set[str] = set()
+
+
 def _utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
 def default_out_dir(name: str, root: str | os.PathLike = "results",
                     now: dt.datetime | None = None) -> Path:
-    """``root/<name>/<UTC time to the second>``, with ``-2``, ``-3``... if that folder exists."""
+    """``root/<name>/<UTC time to the second>``, with ``-2``, ``-3``... if that folder exists.
+
+    Two runs may pick the same name at once: ``write_run`` then moves the later one on to the
+    next free suffix.
+    """
     stamp = (now or _utc_now()).astimezone(dt.UTC).strftime("%Y-%m-%dT%H%M%SZ")
     base = Path(root) / name / stamp
     candidate, k = base, 1
@@ -66,9 +139,43 @@ def default_out_dir(name: str, root: str | os.PathLike = "results",
 
 def check_new_folder(out: Path) -> None:
     """Raise OutputExistsError if ``out`` exists (a folder, a file or a link)."""
-    if out.exists() or out.is_symlink():
+    if os.path.lexists(out):  # a folder, a file or a link (a name too long is no error here)
         raise OutputExistsError(f"output folder {out} already exists; results are never "
                                 "overwritten: choose another --out or remove it")
+
+
+def check_can_create(out: Path) -> None:
+    """Raise, before anything is run, if ``out`` could not be created.
+
+    OutputExistsError if it exists; OutputPathError if a file stands in its path or a folder
+    name is longer than the file system allows; OSError (EROFS, EACCES) if the nearest
+    existing folder cannot be written.
+    """
+    check_new_folder(out)
+    existing, new = out, []
+    while not os.path.lexists(existing) and existing != existing.parent:
+        new.append(existing.name)
+        existing = existing.parent
+    if not existing.is_dir():
+        raise OutputPathError(f"cannot create {out}: {existing} is a file, not a folder "
+                              "(choose another --out)")
+    try:
+        longest = os.pathconf(existing, "PC_NAME_MAX")
+    except (AttributeError, OSError, ValueError):
+        longest = 255
+    for name in new:
+        if len(os.fsencode(name)) > longest:
+            shown = name if len(name) <= 40 else name[:37] + "..."
+            raise OutputPathError(f"cannot create {out}: the folder name {shown!r} is "
+                                  f"{len(os.fsencode(name))} bytes, more than the {longest} the "
+                                  "file system allows (choose a shorter --out)")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        try:
+            read_only = bool(os.statvfs(existing).f_flag & os.ST_RDONLY)
+        except (AttributeError, OSError):
+            read_only = False
+        code = errno.EROFS if read_only else errno.EACCES
+        raise OSError(code, f"cannot create {out}: {os.strerror(code)}")
 
 
 @contextlib.contextmanager
@@ -84,14 +191,20 @@ def atomic_folder(out_dir: str | os.PathLike) -> Iterator[Path]:
     created = [p for p in reversed(out.parents) if not p.exists()]
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
+        if str(out.parent) not in _SWEPT:  # once per folder and process: batches write many
+            _SWEPT.add(str(out.parent))
+            remove_stale(out.parent, _PARTIAL)  # left by a run killed while it wrote
         while True:
-            tmp = out.parent / f".{out.name}.{secrets.token_hex(4)}.partial"
+            tmp = out.parent / f".{out.name}.{owner_tag()}.{secrets.token_hex(4)}.partial"
             try:
                 tmp.mkdir()
                 break
             except FileExistsError:
                 continue
     except OSError as exc:  # name the folder the user asked for, not our hidden one
+        for parent in reversed(created):
+            with contextlib.suppress(OSError):
+                parent.rmdir()  # only if still empty
         raise OSError(exc.errno, f"cannot create {out}: {exc.strerror}") from exc
     try:
         yield tmp
@@ -194,13 +307,27 @@ def write_run(result, out_dir: str | os.PathLike | None = None, *, root: str | o
     Raises OutputExistsError if ``out_dir`` exists, OSError if writing fails; either way no
     folder is left at ``out_dir``.
     """
-    from carbonsim.outputs import report
-
     settings = resolved_scenario(result.scenario)
     scenario_yaml = yaml.safe_dump(settings, sort_keys=False, allow_unicode=True).encode("utf-8")
-    out = Path(out_dir) if out_dir is not None else default_out_dir(settings.get("name", "run"), root)
+    name = settings.get("name", "run")
+    out = Path(out_dir) if out_dir is not None else default_out_dir(name, root)
     check_new_folder(out)  # before the slow part; atomic_folder checks again at the rename
     figures = _render_plots(result, str(settings.get("currency", "")))
+    for _ in range(1000):
+        try:
+            _write_folder(out, result, settings, scenario_yaml, figures, command, started)
+            return out
+        except OutputExistsError:
+            if out_dir is not None:
+                raise
+            out = default_out_dir(name, root)  # another run took this name meanwhile
+    raise OutputExistsError(f"no free folder name under {Path(root) / name}")
+
+
+def _write_folder(out: Path, result, settings: dict, scenario_yaml: bytes,
+                  figures: dict[str, bytes], command, started) -> None:
+    from carbonsim.outputs import report
+
     with atomic_folder(out) as tmp:
         files = _write_tables(result, tmp)
         (tmp / "scenario.yaml").write_bytes(scenario_yaml)
@@ -214,7 +341,6 @@ def write_run(result, out_dir: str | os.PathLike | None = None, *, root: str | o
                 "started": info["started_utc"], "carbonsim": info["carbonsim"]}
         page = report.run_page(result, settings, figures, meta, files)
         (tmp / "report.html").write_text(page, encoding="utf-8")
-    return out
 
 
 def _load(path: str | os.PathLike):
@@ -243,8 +369,8 @@ def run_and_write(scenario, seed: int | None = None, out_dir: str | os.PathLike 
     """
     if isinstance(scenario, (str, os.PathLike)):
         scenario = _load(scenario)
-    if out_dir is not None:
-        check_new_folder(Path(out_dir))
+    name = getattr(scenario, "name", None) or "run"
+    check_can_create(Path(out_dir) if out_dir is not None else default_out_dir(name, root))
     started = _utc_now()
     result = _simulate(scenario, seed, progress)
     return result, write_run(result, out_dir, root=root, command=command, started=started)

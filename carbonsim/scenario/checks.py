@@ -9,7 +9,20 @@ from __future__ import annotations
 
 import difflib
 import math
+from typing import NamedTuple
 
+import numpy as np
+
+from carbonsim.scenario.errors import describe, format_path
+from carbonsim.scenario.limits import (
+    BYTES_PER_EMITTER_YEAR,
+    MAX_EMITTER_YEARS,
+    MAX_PRICE,
+    MAX_RUN_BYTES,
+    MAX_TONNES,
+    amount,
+    human_bytes,
+)
 from carbonsim.scenario.models import MAX_YEARS
 from carbonsim.scenario.translate import resolve_key
 
@@ -38,6 +51,9 @@ def cross_check(raw: dict) -> list[tuple[Path, str]]:
     out: list[tuple[Path, str]] = []
     years = _int(raw.get("years"), 1, MAX_YEARS)
     sectors = _emitter_checks(raw.get("emitters"), years, out)
+    if years is not None:
+        _size_checks(raw, years, out)
+        _growth_checks(raw, years, out)
     cap = raw.get("cap")
     if years is not None and isinstance(cap, list) and len(cap) != years:
         out.append((("cap",), f"expected {years} values (one per year); got {len(cap)}"))
@@ -93,8 +109,23 @@ def _allocation_checks(raw: dict, sectors: list[str] | None, out: list) -> None:
         return
     entries = [k for k in alloc if k not in _ALLOCATION_KEYS]
     if sectors is not None:
+        # A sector of the emitters close to a rule's sector is a typo in the emitters (a CSV
+        # row, an inline emitter or a generated sector): say so there, once.
+        typos = {}
+        for sector in sectors:
+            if sector not in alloc:
+                unused = [k for k in entries if isinstance(k, str)]
+                close = difflib.get_close_matches(sector, unused, n=1, cutoff=0.6)
+                if close:
+                    typos[sector] = close[0]
+        explained = {close for sector, close in typos.items() if close not in sectors}
+        for sector, close in typos.items():
+            listed = ", ".join(str(k) for k in entries)
+            out.append((_first_use(raw.get("emitters"), sector), (
+                f"expected a sector with an allocation rule ({listed}) (did you mean {close!r}?); "
+                f"got {describe(sector)}")))
         for key in entries:
-            if key not in sectors:
+            if key not in sectors and key not in explained:
                 options = list(_ALLOCATION_KEYS) + sectors
                 close = difflib.get_close_matches(str(key), options, n=1, cutoff=0.6)
                 hint = f" (did you mean {close[0]!r}?)" if close else ""
@@ -105,10 +136,13 @@ def _allocation_checks(raw: dict, sectors: list[str] | None, out: list) -> None:
                     f"got unknown key {key!r}"),
                 ))
         for sector in sectors:
-            if sector not in alloc:
+            if sector not in alloc and sector not in typos:
+                first = _first_use(raw.get("emitters"), sector)
+                used = format_path(first[:-1] if first[-1] == "sector" else first)
                 out.append((
                     ("allocation", sector),
-                    f"expected an allocation rule for sector {sector!r}; got nothing",
+                    f"expected an allocation rule for sector {describe(sector)} (the sector of "
+                    f"{used}); got nothing",
                 ))
     share = _number(alloc.get("auction_share"))
     if share is not None and share > 0:
@@ -125,6 +159,16 @@ def _allocation_checks(raw: dict, sectors: list[str] | None, out: list) -> None:
                 (f"expected auction dates in calendar.auctions to sell the auctioned share; "
                 f"got auction_share {share:g} and no dates"),
             ))
+
+
+def _first_use(emitters: object, sector: str) -> Path:
+    """Path of the first emitter (or generated sector) of ``sector``."""
+    if isinstance(emitters, dict):
+        return ("emitters", "generate", sector)
+    for i, e in enumerate(emitters if isinstance(emitters, list) else []):
+        if isinstance(e, dict) and e.get("sector") == sector:
+            return ("emitters", i, "sector")
+    return ("emitters",)
 
 
 def _sweep_checks(raw: dict, out: list) -> None:
@@ -145,3 +189,178 @@ def _sweep_checks(raw: dict, out: list) -> None:
             points *= max(len(values), 1)
     if points > MAX_SWEEP_POINTS:
         out.append((("sweep",), f"expected at most {MAX_SWEEP_POINTS} points; got {points}"))
+
+
+# --- sizes: memory of the run, tonnes and prices that fit the engine's 64-bit counts ----------
+HISTORY_YEARS = 5  # population.HIST_YEARS: years before the start, deflated from the first
+
+
+def run_memory(emitters: int, years: int) -> float:
+    """Estimated memory of a run (bytes) of ``emitters`` over ``years``, results included."""
+    return float(emitters) * years * BYTES_PER_EMITTER_YEAR
+
+
+def _size_checks(raw: dict, years: int, out: list) -> None:
+    """The population fits in memory, and its emissions and allocations in the engine's counts."""
+    rows = _emitter_rows(raw.get("emitters"), years)
+    if not rows:
+        return
+    n = sum(r.count for r in rows)
+    if n * years > MAX_EMITTER_YEARS:
+        where = max(rows, key=lambda r: r.count).path
+        path = where + ("count",) if where[:2] == ("emitters", "generate") else ("emitters",)
+        out.append((path, (
+            f"expected at most {MAX_EMITTER_YEARS:,} emitters × years in all (a run needs about "
+            f"{human_bytes(BYTES_PER_EMITTER_YEAR)} of memory for each, and carbonsim allows "
+            f"{human_bytes(MAX_RUN_BYTES)}); got {n:,} emitters × {years} years = "
+            f"{n * years:,}, about {human_bytes(run_memory(n, years))} "
+            "(use fewer emitters, or fewer years)")))
+    total = sum(r.bau for r in rows)
+    if not total <= MAX_TONNES:
+        top = max(rows, key=lambda r: r.bau)
+        out.append((top.path + ("output",), (
+            f"expected BAU emissions (output × intensity) of at most {amount(MAX_TONNES)} t a "
+            "year for all emitters together, in any year of the run or of the 5 years before it "
+            f"(carbonsim counts tonnes up to this); got about {amount(total)} t a year"
+            + ("" if top.bau >= 0.99 * total else f", {amount(top.bau)} t of them here"))))
+    free = sum(r.free for r in rows)
+    if not free <= MAX_TONNES:
+        out.append((max(rows, key=lambda r: r.free).path + ("free_allocation",), (
+            f"expected free allocation of at most {amount(MAX_TONNES)} t a year for all emitters "
+            f"together (carbonsim counts tonnes up to this); got {amount(free)} t")))
+    alloc = raw.get("allocation")
+    for sector, entry in (alloc.items() if isinstance(alloc, dict) else ()):
+        if not (isinstance(entry, dict) and entry.get("rule") == "benchmark"):
+            continue
+        benchmark, factor = _number(entry.get("benchmark")), _number(entry.get("correction", 1.0))
+        output = sum(r.output for r in rows if r.sector == sector)
+        if benchmark is None or factor is None or output <= 0:
+            continue
+        given = benchmark * factor * output
+        if not given <= MAX_TONNES:
+            out.append((("allocation", sector, "benchmark"), (
+                f"expected a benchmark × correction that gives at most {amount(MAX_TONNES)} t "
+                f"a year on the sector's output (carbonsim counts tonnes up to this); got "
+                f"{amount(benchmark)} × {amount(factor)} t a unit on about {amount(output)} units, "
+                f"{amount(given)} t")))
+
+
+class _Row(NamedTuple):
+    path: Path  # of the emitter, or of the generated sector
+    count: int
+    bau: float  # highest yearly BAU emissions of the mean path, t (all its emitters)
+    free: float  # highest yearly free allocation given (fixed rule), t
+    output: float  # highest yearly output of the mean path, units (all its emitters)
+    sector: object
+
+
+def _emitter_rows(emitters: object, years: int) -> list[_Row]:
+    """One _Row per emitter, or per generated sector; only well-typed values count (the others
+    get type errors). The mean path of output and intensity runs from the first historical
+    year (deflated from the first year, as population.py does) to the run's last year."""
+    if isinstance(emitters, dict) and isinstance(emitters.get("generate"), dict):
+        rows = []
+        for name, sec in emitters["generate"].items():
+            count = _int(sec.get("count"), 1, 10**12) if isinstance(sec, dict) else None
+            if count is None:
+                continue
+            growth = sec.get("growth") if isinstance(sec.get("growth"), dict) else {}
+            out, inten = _mean(sec.get("output")), _mean(sec.get("intensity"))
+            g, sd = _number(growth.get("mean", 0.0)), _number(growth.get("sd", 0.0))
+            d = _number(sec.get("intensity_decline", 0.0))
+            bau = output = 0.0
+            if None not in (out, inten, g, sd, d):
+                output, intensity = _paths(years, out, inten, g, sd, d)
+                bau = output * intensity
+            rows.append(_Row(("emitters", "generate", name), count, count * bau, 0.0,
+                             count * output, name))
+        return rows
+    rows = []
+    for i, e in enumerate(emitters if isinstance(emitters, list) else []):
+        if not isinstance(e, dict):
+            rows.append(_Row(("emitters", i), 1, 0.0, 0.0, 0.0, None))
+            continue
+        out, inten = _first(e.get("output")), _first(e.get("intensity"))
+        g, sd = _number(e.get("growth", 0.0)), _number(e.get("growth_sd", 0.0))
+        d = _number(e.get("intensity_decline", 0.0))
+        hist = _number(e.get("historical_emissions")) if e.get("historical_emissions") is not None else None
+        bau = output = 0.0
+        if None not in (out, inten, g, sd, d) and None not in (_top(e.get("output")), _top(e.get("intensity"))):
+            output, intensity = _paths(years, out, inten, g, sd, d,
+                                       out_list=_top(e.get("output")) if isinstance(e.get("output"), list) else None,
+                                       int_list=_top(e.get("intensity")) if isinstance(e.get("intensity"), list) else None)
+            bau = max(output * intensity, hist or 0.0)
+        free = _top(e.get("free_allocation", 0.0)) or 0.0
+        rows.append(_Row(("emitters", i), 1, bau, free, output, e.get("sector")))
+    return rows
+
+
+def _paths(years: int, out: float, inten: float, g: float, sd: float, d: float, *,
+           out_list: float | None = None, int_list: float | None = None) -> tuple[float, float]:
+    """(highest output, highest intensity) of an emitter's mean path, history included.
+
+    Output grows by at most 1 + g + 0.4 sd a year on average (E[max(q (1 + g + sd ε), 0)]
+    <= q (1 + g + 0.4 sd)) and is deflated by 1 + g into the past; intensity falls by
+    1 - d a year. A per-year list is its own path (its first value starts the history).
+    """
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        up, down = 1.0 + g + 0.4 * sd, 1.0 + g
+        past = float(np.power(down, -HISTORY_YEARS)) if down < 1 else 1.0
+        future = float(np.power(up, years - 1)) if up > 1 else 1.0
+        output = max(out * past, out_list if out_list is not None else out * future)
+        intensity = max(inten * (float(np.power(1.0 - d, -HISTORY_YEARS)) if d > 0 else 1.0),
+                        int_list if int_list is not None else inten)
+    output = output if not math.isnan(output) else math.inf
+    intensity = intensity if not math.isnan(intensity) else math.inf
+    return output, intensity
+
+
+def _top(value: object) -> float | None:
+    if isinstance(value, list):
+        items = [_number(v) for v in value]
+        return max(items) if items and None not in items else None
+    return _number(value)
+
+
+def _first(value: object) -> float | None:
+    if isinstance(value, list):
+        return _number(value[0]) if value else None
+    return _number(value)
+
+
+def _mean(dist: object) -> float | None:
+    """Mean (or an upper bound of it) of a generated distribution, None if not well-typed."""
+    if not isinstance(dist, dict):
+        return None
+    kind = dist.get("dist")
+    with np.errstate(over="ignore", invalid="ignore"):
+        if kind == "lognormal":
+            median, sigma = _number(dist.get("median")), _number(dist.get("sigma"))
+            return None if None in (median, sigma) else median * float(np.exp(np.square(sigma) / 2))
+        if kind == "normal":  # draws below 1% of the mean are raised to it: at most + 0.4 sd
+            mean, sd = _number(dist.get("mean")), _number(dist.get("sd"))
+            return None if None in (mean, sd) else mean + 0.4 * sd
+        if kind == "uniform":
+            low, high = _number(dist.get("low")), _number(dist.get("high"))
+            return None if None in (low, high) else (low + high) / 2
+        if kind == "fixed":
+            return _number(dist.get("value"))
+    return None
+
+
+def _growth_checks(raw: dict, years: int, out: list) -> None:
+    """A reserve price growing every year stays a price carbonsim counts in ticks."""
+    auctions = raw.get("auctions")
+    if not isinstance(auctions, dict):
+        return
+    price = _number(auctions.get("reserve_price", 0.0))
+    growth = _number(auctions.get("reserve_price_growth", 0.0))
+    if price is None or growth is None or price <= 0 or growth <= 0:
+        return
+    with np.errstate(over="ignore"):
+        last = price * float(np.power(1.0 + growth, years - 1))
+    if not last <= MAX_PRICE:
+        out.append((("auctions", "reserve_price_growth"), (
+            f"expected a growth that keeps the reserve price at most {amount(MAX_PRICE)} in the last "
+            f"year (carbonsim counts prices in ticks up to this); got {growth:g}, which makes it "
+            f"{amount(last)} after {years - 1} years")))

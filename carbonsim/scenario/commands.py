@@ -17,7 +17,7 @@ from carbonsim.scenario.models import Scenario
 from carbonsim.scenario.sweep import expand_sweep
 from carbonsim.scenario.schema import json_schema
 
-__all__ = ["schema_command", "validate_command", "validate_file", "validate_files"]
+__all__ = ["schema_command", "validate_file", "validate_files"]
 
 
 def validate_file(path: str | os.PathLike) -> tuple[Scenario | None, list[Problem]]:
@@ -33,21 +33,6 @@ def validate_file(path: str | os.PathLike) -> tuple[Scenario | None, list[Proble
 def validate_files(paths: list[str | os.PathLike]) -> list[Problem]:
     """Every problem of every file (and of every sweep point); empty when all are valid."""
     return [p for path in paths for p in validate_file(path)[1]]
-
-
-def validate_command(paths: list[str], out: TextIO | None = None, err: TextIO | None = None) -> int:
-    """Print ``ok NAME`` for each valid file, every problem of the others; 0 if all valid, else 2."""
-    out, err = out or sys.stdout, err or sys.stderr
-    status = 0
-    for path in paths:
-        scenario, problems = validate_file(path)
-        if scenario is not None:
-            print(f"ok {scenario.name}", file=out)
-        else:
-            status = 2
-            for p in problems:
-                print(p, file=err)
-    return status
 
 
 def schema_command(out: TextIO | None = None) -> int:

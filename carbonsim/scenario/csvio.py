@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import csv
 import difflib
+import io
+import os
 import re
 
 from carbonsim.scenario.emitters import EmitterSpec
 from carbonsim.scenario.errors import Problem, describe
+from carbonsim.scenario.limits import MAX_CSV_BYTES, excerpt
+from carbonsim.scenario.yamlio import Unusable, read_bounded
 
 __all__ = ["CSV_COLUMNS", "REQUIRED_COLUMNS", "read_emitters_csv"]
 
@@ -44,13 +48,19 @@ def read_emitters_csv(
     """
     file, line = mark
     try:
-        with open(path, encoding="utf-8-sig", newline="") as fh:
-            return _read(fh, path)
+        text = read_bounded(path, MAX_CSV_BYTES).decode("utf-8-sig")
+        return _read(io.StringIO(text, newline=""), path)
     except FileNotFoundError:
-        msg = f"expected an existing CSV file; got {path!r} (no such file)"
+        folder = os.path.abspath(os.path.dirname(path) or ".")
+        where = (f"no file {os.path.basename(path)!r} in {folder}" if os.path.isdir(folder)
+                 else f"no folder {folder}")
+        msg = (f"expected an existing CSV file; got {excerpt(path)} ({where}; the path is "
+               "relative to the scenario file's folder)")
+    except Unusable as exc:
+        msg = f"expected {exc} ({excerpt(path)})"
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        msg = f"expected a readable CSV file; got {path!r} ({reason})"
+        msg = f"expected a readable CSV file; got {excerpt(path)} ({reason})"
     return None, {}, [Problem(file, line, "emitters.file", msg)]
 
 

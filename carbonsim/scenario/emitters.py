@@ -22,14 +22,16 @@ from carbonsim.scenario.types import (
     MODEL_CONFIG,
     Growth,
     Int,
-    NonEmptyStr,
+    Label,
     NonNegative,
     OpenFraction,
     Positive,
     RateBelowOne,
+    Tonnes,
     describe_field,
     per_year,
 )
+from carbonsim.scenario.limits import MAX_MAC_STEPS
 
 __all__ = [
     "MAX_GENERATED",
@@ -52,6 +54,7 @@ __all__ = [
 
 MAX_GENERATED = 10_000_000
 NORMAL_FLOOR = 0.01
+GrowthSd = Annotated[NonNegative, Field(le=1)]  # an annual shock's size, at most 100%
 
 
 class MacLinear(BaseModel):
@@ -91,6 +94,7 @@ class MacSteps(BaseModel):
         unit="[currency/t, fraction]",
         doc="Technologies as [cost, share of BAU]; shares sum to at most 1.",
         min_length=1,
+        max_length=MAX_MAC_STEPS,
     )
 
     @field_validator("steps")
@@ -110,8 +114,8 @@ class EmitterSpec(BaseModel):
 
     model_config = MODEL_CONFIG
 
-    id: NonEmptyStr = describe_field(doc="Unique emitter id.")
-    sector: NonEmptyStr = describe_field(doc="Sector name (a key of `allocation`).")
+    id: Label = describe_field(doc="Unique emitter id.")
+    sector: Label = describe_field(doc="Sector name (a key of `allocation`).")
     output: per_year(NonNegative) = describe_field(
         unit="unit/yr", doc="Output: first year's expected output, or one value per year."
     )
@@ -119,17 +123,17 @@ class EmitterSpec(BaseModel):
         unit="t/unit", doc="Emission intensity: first year's, or one value per year."
     )
     growth: Growth = describe_field(0.0, unit="fraction/yr", doc="Mean annual output growth.")
-    growth_sd: NonNegative = describe_field(
+    growth_sd: GrowthSd = describe_field(
         0.0, unit="fraction/yr", doc="Size of the sector's annual growth shock for this emitter."
     )
     intensity_decline: RateBelowOne = describe_field(
         0.0, unit="fraction/yr", doc="Autonomous annual fall of intensity."
     )
     mac: MacSpec = describe_field(doc="Marginal abatement cost curve.")
-    free_allocation: per_year(NonNegative) = describe_field(
+    free_allocation: per_year(Tonnes) = describe_field(
         0.0, unit="t/yr", doc="Free allocation under the `fixed` rule (every year, or per year)."
     )
-    historical_emissions: NonNegative | None = describe_field(
+    historical_emissions: Tonnes | None = describe_field(
         None, unit="t/yr", doc="Override of the mean historical emissions (all base years)."
     )
     opening_bank_t: NonNegative | None = describe_field(
@@ -144,7 +148,8 @@ class DistLognormal(BaseModel):
     model_config = MODEL_CONFIG
     dist: Literal["lognormal"] = describe_field(doc="Distribution.")
     median: Positive = describe_field(doc="Median.")
-    sigma: NonNegative = describe_field(doc="Standard deviation of the log.")
+    sigma: Annotated[NonNegative, Field(le=5)] = describe_field(
+        doc="Standard deviation of the log (at most 5).")
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         """``n`` draws (float64)."""
@@ -206,7 +211,7 @@ class GrowthSpec(BaseModel):
 
     model_config = MODEL_CONFIG
     mean: Growth = describe_field(0.0, unit="fraction/yr", doc="Mean annual growth.")
-    sd: NonNegative = describe_field(0.0, unit="fraction/yr", doc="Size of the sector shock.")
+    sd: GrowthSd = describe_field(0.0, unit="fraction/yr", doc="Size of the sector shock.")
 
 
 class SectorGen(BaseModel):
@@ -229,7 +234,7 @@ class EmittersGenerate(BaseModel):
     """Emitters generated per sector."""
 
     model_config = MODEL_CONFIG
-    generate: dict[NonEmptyStr, SectorGen] = describe_field(
+    generate: dict[Label, SectorGen] = describe_field(
         doc="Sector name -> how to draw its emitters.", min_length=1
     )
 

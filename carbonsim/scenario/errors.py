@@ -6,11 +6,12 @@ when no line is known; the key path is left out for problems of the whole file).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from carbonsim.errors import CarbonsimError
 
-__all__ = ["Problem", "ScenarioError", "describe", "format_path"]
+__all__ = ["Problem", "ScenarioError", "describe", "format_path", "printable"]
 
 
 @dataclass(frozen=True)
@@ -23,8 +24,10 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        where = self.file if self.line is None else f"{self.file}:{self.line}"
-        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+        file, path = printable(self.file, 300), printable(self.path, 200)
+        message = printable(self.message, 2000)
+        where = file if self.line is None else f"{file}:{self.line}"
+        return f"{where}: {path}: {message}" if path else f"{where}: {message}"
 
 
 class ScenarioError(CarbonsimError):
@@ -35,6 +38,15 @@ class ScenarioError(CarbonsimError):
             raise ValueError("ScenarioError needs at least one problem")
         self.problems = list(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def printable(text: str, limit: int) -> str:
+    """``text`` safe to print: control characters escaped (``\\x1b``), cut to ``limit`` chars."""
+    text = _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def format_path(path: tuple[object, ...]) -> str:

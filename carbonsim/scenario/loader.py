@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from carbonsim.scenario.checks import cross_check
 from carbonsim.scenario.csvio import read_emitters_csv
 from carbonsim.scenario.errors import Problem, ScenarioError, format_path
+from carbonsim.scenario.limits import check_text
 from carbonsim.scenario.models import Scenario
 from carbonsim.scenario.translate import lookup_mark, translate
 from carbonsim.scenario.yamlio import (
@@ -71,14 +72,23 @@ def _finish(parsed: Parsed, file: str, source_path: str | None = None) -> Scenar
             problems.append(Problem(file, None, "", "expected a mapping of scenario keys; got nothing"))
         raise ScenarioError(_order(problems))
     csv_failed = _inline_csv(data, marks, problems, file)
+    # Text too long or with control characters: reported here once, for values and keys alike
+    # (a key's problem is at the path it names); type errors at those paths say less.
+    reported = {format_path(path) for path in parsed.reported}
+    texts = [Problem(*lookup_mark(marks, path, file), format_path(path), message)
+             for path, message in check_text(data)]
     model = None
+    found: list[Problem] = []
     try:
         model = Scenario.model_validate(data)
     except ValidationError as exc:
         found = translate(exc.errors(include_url=False), data, marks, file)
         if csv_failed:
             found = [p for p in found if p.path != "emitters"]
-        problems += found
+    typed = {p.path for p in found if "characters" in p.message}  # a key's own length limit
+    texts = [p for p in texts if p.path not in typed]
+    reported |= {p.path for p in texts}
+    problems += texts + [p for p in found if p.path not in reported]
     for path, message in cross_check(data):
         where, line = lookup_mark(marks, path, file)
         shown = format_path(path)
@@ -97,8 +107,8 @@ def _inline_csv(data: dict, marks: dict, problems: list[Problem], file: str) -> 
     emitters = data.get("emitters")
     if not (isinstance(emitters, dict) and set(emitters) == {"file"}):
         return False
-    if not isinstance(emitters["file"], str) or not emitters["file"]:
-        return False
+    if not isinstance(emitters["file"], str) or not emitters["file"] or check_text(emitters["file"]):
+        return False  # the type or text problem is reported with the others
     rows, row_marks, found = read_emitters_csv(
         emitters["file"], lookup_mark(marks, ("emitters", "file"), file)
     )

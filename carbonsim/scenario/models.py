@@ -12,11 +12,13 @@ from typing import Annotated, Any, Literal
 
 import numpy as np
 from pydantic import (
+    AllowInfNan,
     BaseModel,
     ConfigDict,
     Discriminator,
     Field,
     PrivateAttr,
+    Strict,
     Tag,
     ValidationError,
     ValidationInfo,
@@ -38,12 +40,14 @@ from carbonsim.scenario.types import (
     NonEmptyStr,
     NonNegative,
     OpenFraction,
-    Positive,
+    Price,
     RateBelowOne,
     Slug,
+    Tonnes,
     describe_field,
     number_or_list,
 )
+from carbonsim.scenario.limits import MAX_CURRENCY, MAX_PRICE, MAX_TEXT, MAX_TONNES, MIN_TICK
 
 __all__ = [
     "EXPECTATIONS",
@@ -73,7 +77,7 @@ class CapLinear(BaseModel):
     """Linear cap path: cap_y = start * (1 - annual_reduction * y), floored at 0."""
 
     model_config = MODEL_CONFIG
-    start: NonNegative = describe_field(unit="t/yr", doc="Cap of the first year.")
+    start: Tonnes = describe_field(unit="t/yr", doc="Cap of the first year.")
     annual_reduction: Fraction = describe_field(
         unit="fraction/yr", doc="Linear reduction factor, a share of the first year's cap."
     )
@@ -86,7 +90,7 @@ def _cap_form(value: object) -> str | None:
 
 
 Cap = Annotated[
-    Annotated[NonNegative, Tag("number")] | Annotated[tuple[NonNegative, ...], Tag("list")] | Annotated[CapLinear, Tag("linear")],
+    Annotated[Tonnes, Tag("number")] | Annotated[tuple[Tonnes, ...], Tag("list")] | Annotated[CapLinear, Tag("linear")],
     Discriminator(
         _cap_form,
         custom_error_type="cap_form",
@@ -151,7 +155,7 @@ class Auctions(BaseModel):
     """Primary auctions (dates in calendar.auctions; volume = allocation.auction_share of cap)."""
 
     model_config = MODEL_CONFIG
-    reserve_price: NonNegative = describe_field(0.0, unit="currency/t", doc="Auction reserve price.")
+    reserve_price: Price = describe_field(0.0, unit="currency/t", doc="Auction reserve price.")
     reserve_price_growth: Fraction = describe_field(
         0.0, unit="fraction/yr", doc="Annual growth of the reserve price."
     )
@@ -166,12 +170,13 @@ class Market(BaseModel):
 
     model_config = MODEL_CONFIG
     mechanism: Literal["call_auction", "continuous"] = describe_field(doc="Matching mechanism.")
-    tick: Positive = describe_field(0.01, unit="currency/t", doc="Price tick.")
+    tick: Annotated[float, Strict(), AllowInfNan(False), Field(ge=MIN_TICK, le=MAX_PRICE)] = describe_field(
+        0.01, unit="currency/t", doc="Price tick (at least 1e-6).")
     daily_limit: OpenFraction | None = describe_field(
         None, unit="fraction", doc="Daily price limit around the previous close (null: none)."
     )
-    fee_per_t: NonNegative = describe_field(0.0, unit="currency/t", doc="Transaction fee.")
-    min_lot: Annotated[Int, Field(ge=1)] = describe_field(1, unit="t", doc="Minimum lot.")
+    fee_per_t: Price = describe_field(0.0, unit="currency/t", doc="Transaction fee.")
+    min_lot: Annotated[Int, Field(ge=1, le=int(MAX_TONNES))] = describe_field(1, unit="t", doc="Minimum lot.")
 
 
 class Offsets(BaseModel):
@@ -179,8 +184,8 @@ class Offsets(BaseModel):
 
     model_config = MODEL_CONFIG
     limit: Fraction = describe_field(unit="fraction", doc="Most of an obligation met with offsets.")
-    price: NonNegative = describe_field(unit="currency/t", doc="Price of an offset credit.")
-    supply_t: NonNegative | None = describe_field(
+    price: Price = describe_field(unit="currency/t", doc="Price of an offset credit.")
+    supply_t: Tonnes | None = describe_field(
         None, unit="t/yr", doc="Offsets available a year (null: unlimited)."
     )
 
@@ -189,7 +194,7 @@ class Compliance(BaseModel):
     """Surrender, penalties, banking and borrowing."""
 
     model_config = MODEL_CONFIG
-    penalty_per_t: NonNegative = describe_field(unit="currency/t", doc="Penalty per t of shortfall.")
+    penalty_per_t: Price = describe_field(unit="currency/t", doc="Penalty per t of shortfall.")
     fixed_fine: NonNegative = describe_field(0.0, unit="currency", doc="Fine per non-compliant emitter.")
     make_good: bool = describe_field(False, doc="Shortfall also deducted from next year's allocation.", strict=True)
     banking: bool = describe_field(True, doc="Allowances may be kept for later years.", strict=True)
@@ -257,7 +262,7 @@ class Behaviour(BaseModel):
     gap_fraction: OpenFraction = describe_field(
         1.0, unit="fraction", doc="Share of the position gap traded per session."
     )
-    output_uncertainty: NonNegative = describe_field(
+    output_uncertainty: Annotated[NonNegative, Field(le=1)] = describe_field(
         0.0, unit="fraction", doc="SD of an emitter's relative error forecasting its output."
     )
     review_days: Annotated[Int, Field(ge=1)] | None = describe_field(
@@ -293,11 +298,14 @@ class Scenario(BaseModel):
     model_config = MODEL_CONFIG
 
     name: Slug = describe_field(doc="Scenario name (letters, digits, . _ -; a folder name).")
-    description: Annotated[str, Field(strict=True)] = describe_field("", doc="Free text.")
-    currency: NonEmptyStr = describe_field("EUR", doc="Currency of all prices.")
+    description: Annotated[str, Field(strict=True, max_length=MAX_TEXT)] = describe_field(
+        "", doc="Free text.")
+    currency: Annotated[NonEmptyStr, Field(max_length=MAX_CURRENCY)] = describe_field(
+        "EUR", doc="Currency of all prices.")
     start_year: Annotated[Int, Field(ge=1900, le=2200)] = describe_field(doc="First compliance year.")
     years: Annotated[Int, Field(ge=1, le=MAX_YEARS)] = describe_field(doc="Compliance years simulated.")
-    seed: Annotated[Int, Field(ge=0)] = describe_field(0, doc="Seed of the run's random generator.")
+    seed: Annotated[Int, Field(ge=0, le=2**63 - 1)] = describe_field(
+        0, doc="Seed of the run's random generator.")
     calendar: Calendar = describe_field(Calendar(), doc="Event dates and trading sessions.")
     cap: Cap | None = describe_field(None, unit="t/yr", doc="Cap (null: no absolute cap).")
     opening_bank_t: NonNegative = describe_field(
@@ -317,6 +325,15 @@ class Scenario(BaseModel):
     sweep: dict[NonEmptyStr, Annotated[tuple[Any, ...], Field(min_length=1)]] | None = describe_field(
         None, doc="Dotted key -> list of values; expanded into a grid of runs."
     )
+
+    @model_validator(mode="after")
+    def _auctions_when_sold(self) -> "Scenario":
+        # Volume to auction (an auctioned share, or what an MSR releases) with no auctions
+        # section: the auctions' defaults, written out in the resolved scenario.
+        msr = self.reserves.msr if self.reserves is not None else None
+        if self.auctions is None and (self.allocation.auction_share > 0 or msr is not None):
+            object.__setattr__(self, "auctions", Auctions())
+        return self
 
     @model_validator(mode="after")
     def _offsets_in_compliance(self) -> "Scenario":

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
-from carbonsim.scenario.types import MODEL_CONFIG, Fraction, NonNegative, Positive, describe_field
+from carbonsim.scenario.types import MODEL_CONFIG, Fraction, PositivePrice, Price, Tonnes, describe_field
 
 __all__ = ["Msr", "Reserves", "Trigger"]
 
@@ -16,8 +16,8 @@ class Trigger(BaseModel):
     """A price-triggered reserve (CCR releases above, ECR withholds below the trigger)."""
 
     model_config = MODEL_CONFIG
-    trigger_price: NonNegative = describe_field(unit="currency/t", doc="Trigger price (first year).")
-    volume_t: NonNegative = describe_field(unit="t/yr", doc="Volume released or withheld a year.")
+    trigger_price: Price = describe_field(unit="currency/t", doc="Trigger price (first year).")
+    volume_t: Tonnes = describe_field(unit="t/yr", doc="Volume released or withheld a year.")
     trigger_growth: Fraction = describe_field(
         0.0, unit="fraction/yr", doc="Annual growth of the trigger price (RGGI: 0.07)."
     )
@@ -27,11 +27,11 @@ class Msr(BaseModel):
     """Market stability reserve (EU): intake above, release below thresholds of the TNAC."""
 
     model_config = MODEL_CONFIG
-    upper_threshold_t: NonNegative = describe_field(unit="t", doc="Intake when TNAC is above.")
-    lower_threshold_t: NonNegative = describe_field(unit="t", doc="Release when TNAC is below.")
+    upper_threshold_t: Tonnes = describe_field(unit="t", doc="Intake when TNAC is above.")
+    lower_threshold_t: Tonnes = describe_field(unit="t", doc="Release when TNAC is below.")
     intake_rate: Fraction = describe_field(unit="fraction", doc="Share of the TNAC taken in.")
-    release_t: NonNegative = describe_field(unit="t/yr", doc="Volume released.")
-    cancel_above_t: NonNegative | None = describe_field(
+    release_t: Tonnes = describe_field(unit="t/yr", doc="Volume released.")
+    cancel_above_t: Tonnes | None = describe_field(
         None, unit="t", doc="Reserve holdings above this are cancelled (null: never)."
     )
 
@@ -48,8 +48,8 @@ class Reserves(BaseModel):
     """Price controls and reserves."""
 
     model_config = MODEL_CONFIG
-    price_floor: NonNegative | None = describe_field(None, unit="currency/t", doc="Price floor.")
-    price_ceiling: Positive | None = describe_field(
+    price_floor: Price | None = describe_field(None, unit="currency/t", doc="Price floor.")
+    price_ceiling: PositivePrice | None = describe_field(
         None, unit="currency/t", doc="Unlimited allowances at this price."
     )
     price_floor_growth: Fraction = describe_field(

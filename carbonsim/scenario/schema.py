@@ -26,6 +26,7 @@ from carbonsim.scenario.emitters import (
     MacSteps,
     SectorGen,
 )
+from carbonsim.scenario.limits import MAX_NUMBER, amount
 from carbonsim.scenario.models import (
     AllocationConfig,
     Auctions,
@@ -96,8 +97,15 @@ def _bound_text(s: dict) -> str:
     parts = []
     for key, sym in (("minimum", ">="), ("exclusiveMinimum", ">"), ("maximum", "<="),
                      ("exclusiveMaximum", "<")):
-        if key in s:
-            parts.append(f"{sym} {s[key]:g}")
+        if key in s and not (key in ("minimum", "maximum") and abs(s[key]) == MAX_NUMBER):
+            value = s[key]  # every number's own bound, MAX_NUMBER, is told once, in Limits
+            if value == 2**63 - 1:
+                text = "2^63 - 1"
+            elif isinstance(value, int) and abs(value) < 1e6:
+                text = str(value)
+            else:
+                text = amount(value)
+            parts.append(f"{sym} {text}")
     return (" " + ", ".join(parts)) if parts else ""
 
 

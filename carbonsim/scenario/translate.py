@@ -7,6 +7,7 @@ keys at a level (for "did you mean" hints) and the bounds of a number field.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import inspect
 import re
@@ -19,6 +20,7 @@ from pydantic import BaseModel, Tag
 from pydantic.fields import FieldInfo
 
 from carbonsim.scenario.errors import Problem, describe, format_path
+from carbonsim.scenario.limits import MAX_NUMBER, MAX_PRICE, MAX_TONNES
 from carbonsim.scenario.models import AllocationConfig, Scenario
 
 __all__ = ["lookup_mark", "resolve_key", "translate", "walk"]
@@ -158,14 +160,28 @@ def _bounds(tp: Any) -> dict[str, float]:
         if isinstance(m, FieldInfo):
             stack.extend(m.metadata)
         for name, cls in (("ge", at.Ge), ("gt", at.Gt), ("le", at.Le), ("lt", at.Lt)):
-            if isinstance(m, cls):
-                found[name] = getattr(m, name)
+            if isinstance(m, cls):  # the last one written wins, as in pydantic (popped first)
+                found.setdefault(name, getattr(m, name))
     return found
 
 
 def _n(value: float) -> str:
-    """A bound as written by people: 10000000, 0.5, 1e+20."""
-    return str(int(value)) if float(value).is_integer() and abs(value) < 1e15 else f"{value:g}"
+    """A bound as written by people: 500, 0.5, 1e13, 1e-6 (whole-number bounds exactly)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if float(value).is_integer() and abs(value) < 1e6:
+        return str(int(value))
+    return f"{value:g}".replace("e+", "e").replace("e-0", "e-").replace("e0", "e")
+
+
+#: Bounds that are carbonsim's limits (limits.py), not the meaning of a key: a value below the
+#: lower bound is told the lower bound only; one above the limit is told why it is there.
+_LIMITS = {MAX_NUMBER: "no number in a scenario may be larger",
+           MAX_PRICE: "carbonsim counts prices in ticks up to this",
+           MAX_TONNES: "carbonsim counts tonnes up to this",
+           int(MAX_TONNES): "carbonsim counts tonnes up to this",
+           2**63 - 1: "the largest 64-bit integer"}
+_FRACTION_HINT_UP_TO = 100
 
 
 def _range_text(b: dict[str, float], integer: bool) -> str:
@@ -201,7 +217,7 @@ def _choices(text: str) -> list[str]:
 
 
 def _did_you_mean(value: object, choices: list[str]) -> str:
-    if not isinstance(value, str):
+    if not isinstance(value, str) or len(value) > 200:  # no hint for a page of text
         return ""
     close = difflib.get_close_matches(value, choices, n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
@@ -222,11 +238,29 @@ def _message(err: dict, parent: Any, end: Any) -> tuple[str, Path] | None:
         return f"expected {expected}; got unknown key {describe(key)}", ()
     if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
         b = _bounds(end) or {k: v for k, v in ctx.items() if k in ("ge", "gt", "le", "lt")}
-        return f"expected {_range_text(b, integer)}; got {got}", ()
+        limit = b.get("le")
+        if kind.startswith("greater") and limit in _LIMITS:
+            b = {k: v for k, v in b.items() if k != "le"}
+        why = ""
+        if kind.startswith("less") and limit in _LIMITS:
+            why = f" ({_LIMITS[limit]})"
+        elif kind.startswith("less") and b.get("le", b.get("lt")) == 1 and b.get("ge", b.get("gt")) == 0 and (
+                isinstance(value, (int, float)) and 2 <= value <= _FRACTION_HINT_UP_TO):
+            share = f"{value / 100:.2f}" if float(value).is_integer() else f"{value / 100:g}"
+            why = f" (a fraction: {value:g}% is {share})"
+        return f"expected {_range_text(b, integer)}{why}; got {got}", ()
+    if kind == "string_too_long":
+        n = ctx.get("max_length")
+        length = f"{len(value):,} characters" if isinstance(value, str) else got
+        return f"expected text of at most {n:,} characters (shorten it); got {length}", ()
     if kind in _SIMPLE:
         expected = _SIMPLE[kind]
         if kind == "string_type" and isinstance(value, (int, float)) and not isinstance(value, bool):
             expected += " (put it in quotes)"
+        if kind == "string_type" and isinstance(value, dt.date):  # YAML reads 2022-03-31 as a date
+            expected = (f'a date "MM-DD" without the year, in quotes ("{value:%m-%d}"); the year '
+                        "follows from the compliance year" if err["loc"][:1] == ("calendar",)
+                        else "text (put it in quotes)")
         if kind in ("int_type", "int_parsing", "int_from_float"):
             b = _bounds(end)
             expected = _range_text(b, True) if b else expected

@@ -2,7 +2,7 @@
 
 Numbers are strict: ``true`` is not a number and ``"5"`` is not a number (exponent forms such as
 ``3e6`` are read as numbers by the YAML loader, not here); integers are accepted for floats;
-infinities and NaN are rejected.
+infinities and NaN are rejected, and so are numbers beyond the bounds of limits.py.
 """
 
 from __future__ import annotations
@@ -21,19 +21,25 @@ from pydantic import (
     Tag,
 )
 
+from carbonsim.scenario.limits import MAX_LABEL, MAX_NAME, MAX_NUMBER, MAX_PRICE, MAX_TONNES
+
 __all__ = [
     "MODEL_CONFIG",
     "Fraction",
     "Growth",
     "Int",
+    "Label",
     "MonthDay",
     "NonEmptyStr",
     "NonNegative",
     "Number",
     "OpenFraction",
     "Positive",
+    "PositivePrice",
+    "Price",
     "RateBelowOne",
     "Slug",
+    "Tonnes",
     "describe_field",
     "month_day",
     "per_year",
@@ -43,6 +49,11 @@ MODEL_CONFIG = ConfigDict(extra="forbid", frozen=True, validate_default=False)
 
 
 def _num(**constraints: Any) -> Any:
+    # Every number is bounded (limits.py): no finite value overflows the engine's counts.
+    if "le" not in constraints and "lt" not in constraints:
+        constraints["le"] = MAX_NUMBER
+    if "ge" not in constraints and "gt" not in constraints:
+        constraints["ge"] = -MAX_NUMBER
     return Annotated[float, Strict(), AllowInfNan(False), Field(**constraints)]
 
 
@@ -52,9 +63,13 @@ Positive = _num(gt=0)
 Fraction = _num(ge=0, le=1)
 OpenFraction = _num(gt=0, le=1)
 RateBelowOne = _num(ge=0, lt=1)
-Growth = _num(gt=-1)
+Growth = _num(gt=-1, le=10)
+Price = _num(ge=0, le=MAX_PRICE)
+PositivePrice = _num(gt=0, le=MAX_PRICE)
+Tonnes = _num(ge=0, le=MAX_TONNES)
 Int = Annotated[int, Strict()]
 NonEmptyStr = Annotated[str, Strict(), Field(min_length=1)]
+Label = Annotated[str, Strict(), Field(min_length=1, max_length=MAX_LABEL)]
 
 _SLUG = re.compile(r"^[A-Za-z0-9._-]+$")
 
@@ -67,7 +82,7 @@ def _check_slug(value: str) -> str:
     return value
 
 
-Slug = Annotated[str, Strict(), AfterValidator(_check_slug)]
+Slug = Annotated[str, Strict(), Field(max_length=MAX_NAME), AfterValidator(_check_slug)]
 
 _MD = re.compile(r"^(\d{2})-(\d{2})$")
 

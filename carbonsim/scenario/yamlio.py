@@ -12,14 +12,18 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from carbonsim.scenario.errors import Problem, describe, format_path
+from carbonsim.scenario.limits import MAX_SCENARIO_BYTES, check_text, excerpt, human_bytes
+from carbonsim.scenario.yaml_messages import syntax_message
 
-__all__ = ["Parsed", "ScenarioDumper", "ScenarioLoader", "dump_yaml", "parse_yaml", "read_file"]
+__all__ = ["Parsed", "ScenarioDumper", "ScenarioLoader", "Unusable", "dump_yaml", "parse_yaml",
+           "read_bounded", "read_file", "syntax_message"]
 
 Path = tuple[object, ...]
 Mark = tuple[str, int]
@@ -72,6 +76,7 @@ class Parsed:
     marks: dict[Path, Mark] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     fatal: bool = False  # the data is incomplete (extends failed): report, do not validate
+    reported: set[Path] = field(default_factory=set)  # values already reported (left as null)
 
 
 _MAP_TAG = "tag:yaml.org,2002:map"
@@ -100,11 +105,8 @@ def parse_yaml(text: str, file: str) -> Parsed:
             "(aliases that repeat other aliases expand exponentially: write the data out)"))
         out.data = None
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
-        where = f" (column {mark.column + 1})" if mark is not None else ""
-        what = exc.problem or exc.context or "invalid YAML"
-        out.problems.append(Problem(file, line, "", f"expected valid YAML; got {what}{where}"))
+        line, message = syntax_message(exc, text)
+        out.problems.append(Problem(file, line, "", message))
     except yaml.YAMLError as exc:
         out.problems.append(Problem(file, None, "", f"expected valid YAML; got {exc}"))
     except RecursionError:
@@ -165,7 +167,11 @@ class _Builder:
             return self.loader.construct_object(node, deep=True)
         except Exception as exc:  # noqa: BLE001 - any constructor failure is a bad value
             reason = exc.problem if isinstance(exc, yaml.MarkedYAMLError) else str(exc)
-            self.problem(node, path, f"expected a valid value; got {node.value!r} ({reason})")
+            kind = "a valid value"
+            if node.tag.endswith(":timestamp"):
+                kind = 'a date "MM-DD" in quotes' if path[:1] == ("calendar",) else "a valid date"
+            self.problem(node, path, f"expected {kind}; got {excerpt(node.value)} ({reason})")
+            self.out.reported.add(path)  # the null left here is not a second problem
             return None
 
     def mapping(self, node: MappingNode, path: Path) -> dict:
@@ -204,14 +210,59 @@ def read_file(path: str, _chain: tuple[tuple[str, str], ...] = ()) -> Parsed:
     shown = os.path.normpath(path)
     key = os.path.abspath(shown)
     try:
-        with open(shown, encoding="utf-8") as fh:
-            text = fh.read()
+        text = read_bounded(shown, MAX_SCENARIO_BYTES).decode("utf-8")
     except FileNotFoundError:
         return Parsed(problems=[Problem(shown, None, "", "expected an existing file; got no such file")])
+    except Unusable as exc:
+        return Parsed(problems=[Problem(shown, None, "", f"expected {exc}")])
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         return Parsed(problems=[Problem(shown, None, "", f"expected a readable text file; got {reason}")])
     return resolve_text(text, shown, os.path.dirname(shown), _chain + ((key, shown),))
+
+
+class Unusable(ValueError):
+    """A file that is not a regular file, or too large; the message reads "a ...; got ..."."""
+
+
+def _kind(mode: int) -> str:
+    for test, name in ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe"),
+                       (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"),
+                       (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
+def read_bounded(path: str, limit: int) -> bytes:
+    """The bytes of the regular file at ``path``, at most ``limit`` of them.
+
+    Never blocks on a named pipe and never reads a device: both are refused, as are files
+    larger than ``limit``. Raises FileNotFoundError, Unusable, or OSError.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(path, flags)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise Unusable(f"a regular file; got {_kind(info.st_mode)}")
+        if info.st_size > limit:
+            raise Unusable(f"a file of at most {human_bytes(limit)}; got "
+                           f"{human_bytes(info.st_size)}")
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        chunks, size = [], 0
+        while size <= limit:
+            chunk = os.read(fd, min(1 << 20, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > limit:  # it grew while read
+            raise Unusable(f"a file of at most {human_bytes(limit)}; got a larger one")
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
 
 
 def resolve_text(text: str, shown: str, folder: str, chain: tuple[tuple[str, str], ...] = ()) -> Parsed:
@@ -242,6 +293,11 @@ def resolve_data(
         )
         parsed.fatal = True
         return parsed
+    bad = check_text(target)
+    if bad:
+        parsed.problems.append(Problem(file, line, "extends", bad[0][1]))
+        parsed.fatal = True
+        return parsed
     target_path = os.path.normpath(os.path.join(folder, target))
     seen = [k for k, _ in chain]
     if os.path.abspath(target_path) in seen:
@@ -252,10 +308,11 @@ def resolve_data(
         )
         parsed.fatal = True
         return parsed
-    if not os.path.isfile(target_path):
+    if not os.path.exists(target_path):
         parsed.problems.append(
-            Problem(file, line, "extends", f"expected an existing scenario file; got {target!r} "
-                    f"(no file {target_path})")
+            Problem(file, line, "extends", f"expected an existing scenario file; got "
+                    f"{excerpt(target)} (no file {os.path.abspath(target_path)}: the path is "
+                    "relative to this file's folder)")
         )
         parsed.fatal = True
         return parsed
@@ -270,7 +327,8 @@ def resolve_data(
         p: m for p, m in base.marks.items() if not any(p[: len(r)] == r for r in replaced)
     }
     marks.update(parsed.marks)
-    return Parsed(merged, marks, base.problems + parsed.problems)
+    return Parsed(merged, marks, base.problems + parsed.problems,
+                  reported=base.reported | parsed.reported)
 
 
 _FORM_KEYS = ("kind", "dist", "rule")

@@ -111,9 +111,16 @@ class Accounts:
         self.pool[vintage] -= total
         self.holdings[:, vintage] += qty
 
-    def retire(self, qty: np.ndarray) -> None:
-        """Cancel (N,) t bought back from emitters by the regulator, oldest vintages first."""
-        take = take_oldest_first(self.holdings, qty)
+    def retire(self, qty: np.ndarray, *, keep: np.ndarray | None = None) -> None:
+        """Cancel (N,) t bought back from emitters by the regulator, oldest vintages first.
+
+        As in ``deliver``, an emitter keeps its ``keep`` (N,) oldest allowances (those it needs
+        for an open compliance year): the buy-back takes its next-oldest ones.
+        """
+        held = self.holdings
+        if keep is not None:
+            held = held - take_oldest_first(held, keep)
+        take = take_oldest_first(held, qty)
         self.holdings -= take
         self.cancelled += take.sum(axis=0)
 

@@ -134,7 +134,7 @@ def settle(sim, fills: SessionFills, pos: Position, day: int, vintage: int | Non
         sim.acc.issue_to_pool(reg_sold, vintage)
         sim.acc.deliver_from_pool(from_pool, vintage)
     if reg_bought:
-        sim.acc.retire(to_reg)
+        sim.acc.retire(to_reg, keep=pos.keep)
     # Prior-year shortages are served first, with the oldest (eligible) vintages.
     sim.acc.deliver(bought - from_pool, sold - to_reg, keep=pos.keep, first=pos.short > 0)
     fee = sim.sc.market.fee_per_t

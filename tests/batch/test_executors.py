@@ -15,7 +15,8 @@ import pytest
 from _batch_cases import ROOT, crashing, write_cases
 
 from carbonsim.batch.plan import BatchError, plan_batch, run_batch
-from carbonsim.batch.executors import LocalExecutor, RunOutput, _dask_outcome, execute
+from carbonsim.batch.cluster import _dask_outcome
+from carbonsim.batch.executors import LocalExecutor, RunOutput, execute
 from carbonsim.outputs.run_folder import TABLES
 
 START_TIMEOUT = 60  # s for a scheduler or worker to come up
@@ -125,7 +126,7 @@ def test_dask_outcomes_name_what_happened():
 
 def test_unreachable_scheduler_is_a_clear_error(cases, tmp_path):
     with pytest.raises(BatchError, match="cannot reach the Dask scheduler at tcp://127.0.0.1:9"):
-        from carbonsim.batch.executors import DaskExecutor
+        from carbonsim.batch.cluster import DaskExecutor
 
         list(DaskExecutor("tcp://127.0.0.1:9", timeout=2).run(plan_batch([cases["textbook"]])))
 
@@ -235,3 +236,50 @@ def test_a_dask_worker_killed_mid_run_is_retried(cases, cluster, local_batch, tm
     assert not thread.is_alive() and "error" not in box, box.get("error")
     assert (box["done"].computed, box["done"].failed) == (2, 0)
     _assert_same_results(local_batch, out)
+
+
+# --- hardening: a wrong address, an unreachable or lost scheduler -------------------------------
+@pytest.mark.parametrize("address", ["tcp://localhost:notaport", "garbage", "tcp://10.0.0.5:99999",
+                                     "http://host:8786"])
+def test_a_malformed_scheduler_address_is_bad_usage_at_once(cases, tmp_path, capsys, address):
+    from carbonsim.cli import main
+
+    t0 = time.monotonic()
+    out = tmp_path / "b"
+    assert main(["batch", str(cases["textbook"]), "--scheduler", address, "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "expected an address tcp://HOST:PORT" in err and "Traceback" not in err
+    with pytest.raises(BatchError, match="expected an address tcp://HOST:PORT"):
+        run_batch([cases["textbook"]], out, scheduler=address)
+    assert time.monotonic() - t0 < 10 and not out.exists()
+
+
+def test_an_unreachable_scheduler_fails_before_the_batch_folder_is_made(cases, tmp_path):
+    out = tmp_path / "b"
+    t0 = time.monotonic()
+    with pytest.raises(BatchError, match="cannot reach the Dask scheduler at tcp://127.0.0.1:9"):
+        run_batch([cases["textbook"]], out, scheduler="tcp://127.0.0.1:9")
+    assert time.monotonic() - t0 < 10 and not out.exists()
+
+
+def test_losing_the_scheduler_mid_batch_keeps_finished_runs_and_says_rerun_resumes(cases, cluster, tmp_path):
+    out = tmp_path / "b"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-m", "carbonsim", "batch", str(cases["sweep"]),
+                             "--replicates", "6", "--scheduler", cluster.address, "--out", str(out)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    deadline = time.monotonic() + START_TIMEOUT
+    runs = out / "runs"
+    while time.monotonic() < deadline and proc.poll() is None and not (
+            runs.is_dir() and any(not p.name.startswith(".") for p in runs.iterdir())):
+        time.sleep(0.05)
+    cluster.procs[0].kill()  # the scheduler goes away after the first run
+    stdout, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 1, stderr
+    assert "Traceback" not in stderr, stderr
+    assert "could not read or write files" not in stderr
+    message = stderr.strip().splitlines()[-1]
+    assert message.startswith(f"carbonsim: error: lost the Dask scheduler at {cluster.address}")
+    assert "runs are finished and kept in" in message and "run the same command again" in message
+    finished = [p for p in runs.iterdir() if not p.name.startswith(".")]
+    assert finished and all((p / "report.html").is_file() for p in finished)

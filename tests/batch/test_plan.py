@@ -119,7 +119,7 @@ def test_refuses_a_folder_that_is_not_a_batch_or_is_in_use(cases, tmp_path, caps
     other = tmp_path / "other"
     other.mkdir()
     (other / "notes.txt").write_text("mine")
-    assert main(["batch", str(cases["textbook"]), "--out", str(other)]) == 1
+    assert main(["batch", str(cases["textbook"]), "--out", str(other)]) == 2  # usage
     assert "is not a batch folder" in capsys.readouterr().err
     assert sorted(p.name for p in other.iterdir()) == ["notes.txt"]
     began = tmp_path / "began"  # a batch killed before it wrote batch.json
@@ -300,3 +300,108 @@ def test_progress_shows_remaining_elapsed_and_time_left():
     assert tracker.remaining == 1
     assert re.search(r"1/2 failed 0 remaining 1 elapsed 0:00:0\d, about 0:00:0\d left",
                      tty.file.getvalue())
+
+
+
+# --- hardening: usage errors exit 2; SIGTERM at any moment; no temporary folder left -------------
+def test_an_out_that_cannot_be_a_batch_folder_exits_2_before_anything_runs(cases, tmp_path, capsys):
+    file = tmp_path / "file"
+    file.write_text("mine")
+    for out in (file, file / "sub"):
+        assert main(["batch", str(cases["textbook"]), "--out", str(out)]) == 2
+        err = capsys.readouterr().err
+        assert "is a file, not a" in err and "Traceback" not in err
+    assert file.read_text() == "mine" and sorted(p.name for p in tmp_path.iterdir()) == ["file"]
+    import fcntl
+
+    busy = tmp_path / "busy"
+    busy.mkdir()
+    (busy / "batch.json").write_text("{}")
+    with open(busy / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        assert main(["batch", str(cases["textbook"]), "--out", str(busy)]) == 2
+    assert "another carbonsim batch is writing" in capsys.readouterr().err
+
+
+_SIGTERM_AS_A_WORKER_STARTS = """\
+import os, signal, sys
+
+def main():
+    import multiprocessing.forkserver as forkserver
+    from carbonsim import cli
+
+    signal.signal(signal.SIGTERM, cli._terminate)  # as the console script does
+    real, calls = forkserver.read_signed, []
+
+    def read_signed(fd):  # the batch reads its first worker's pid: SIGTERM arrives just then
+        calls.append(fd)
+        if len(calls) == 1:
+            os.kill(os.getpid(), signal.SIGTERM)
+        return real(fd)
+
+    forkserver.read_signed = read_signed
+    sys.exit(cli.main(["batch", sys.argv[1], "--replicates", "2", "--workers", "2",
+                       "--out", sys.argv[2]]))
+
+if __name__ == "__main__":
+    main()
+"""
+
+
+def test_sigterm_while_the_worker_pool_starts_prints_no_traceback(cases, tmp_path):
+    script = tmp_path / "sigterm_at_start.py"
+    script.write_text(_SIGTERM_AS_A_WORKER_STARTS)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    out = tmp_path / "b"
+    done = subprocess.run([sys.executable, str(script), str(cases["sweep"]), str(out)],
+                          capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 143, done.stderr  # ended by SIGTERM (128 + 15)
+    assert "Traceback" not in done.stderr, done.stderr
+    assert "interrupted: 0 of 4 runs are finished" in done.stderr
+
+
+def _run_dirs(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith("carbonsim-run-"))
+
+
+def test_a_killed_batch_leaves_no_worker_folder_in_tmpdir_once_one_runs_again(cases, tmp_path):
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TMPDIR": str(tmp)}
+    out = tmp_path / "b"
+    proc = subprocess.Popen([sys.executable, "-m", "carbonsim", "batch", str(cases["sweep"]),
+                             "--replicates", "4", "--workers", "2", "--out", str(out)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                            start_new_session=True)
+    deadline = time.monotonic() + 120
+    while not _run_dirs(tmp) and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.005)  # a worker renders a run's folder in TMPDIR
+    children = psutil.Process(proc.pid).children(recursive=True)
+    proc.kill()  # SIGKILL: the workers end with it, wherever they are
+    proc.communicate(timeout=30)
+    psutil.wait_procs(children, timeout=15)
+    again = subprocess.run([sys.executable, "-m", "carbonsim", "batch", str(cases["textbook"]),
+                            "--workers", "1", "--out", str(tmp_path / "b2")], env=env,
+                           capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    assert _run_dirs(tmp) == []
+
+
+def test_stale_worker_folders_are_removed_and_live_ones_kept(tmp_path, monkeypatch):
+    from carbonsim.batch import executors
+    from carbonsim.outputs import run_folder as output
+
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    host = output.owner_tag().split("-")[1]
+    stale = tmp_path / f"carbonsim-run-p{dead}-{host}-abc123"
+    mine = tmp_path / f"carbonsim-run-{output.owner_tag()}-def456"
+    old_style = tmp_path / "carbonsim-run-x1y2z3"  # recent, owner unknown: may be in use
+    for folder in (stale, mine, old_style):
+        folder.mkdir()
+    assert executors.remove_stale_temp(force=True) == [stale]
+    assert mine.exists() and old_style.exists()
+    past = time.time() - output.STALE_AFTER_S - 60
+    os.utime(old_style, (past, past))
+    assert executors.remove_stale_temp(force=True) == [old_style]

@@ -194,3 +194,96 @@ def test_nan_and_empty_tables_are_written(tmp_path):
     assert pd.read_csv(folder / "prices.csv")["price"].isna().all()
     assert pd.read_parquet(folder / "trades.parquet").empty
     assert list(pd.read_csv(folder / "msr.csv").columns) == list(r.msr.columns)
+
+
+# --- hardening: the folder is checked before the run; names never collide; nothing stale -------
+def test_run_and_write_checks_that_the_folder_can_be_made_before_running(tmp_path, monkeypatch):
+    ran = []
+    monkeypatch.setattr("carbonsim.sim.engine.run", lambda s, seed=None: ran.append(s) or run(s, seed))
+    src = tmp_path / "s.yaml"
+    src.write_text(TEXTBOOK)
+    (tmp_path / "file").write_text("not a folder")
+    with pytest.raises(output.OutputPathError, match="file is a file, not a folder"):
+        output.run_and_write(src, out_dir=tmp_path / "file" / "sub")
+    with pytest.raises(output.OutputPathError, match="more than the 255 the file system allows"):
+        output.run_and_write(src, out_dir=tmp_path / ("x" * 300))
+    (tmp_path / "root-file").write_text("")
+    with pytest.raises(output.OutputPathError):  # the default folder goes under root
+        output.run_and_write(src, root=tmp_path / "root-file")
+    assert ran == [] and sorted(p.name for p in tmp_path.iterdir()) == ["file", "root-file", "s.yaml"]
+
+
+def test_a_folder_that_cannot_be_made_leaves_no_empty_parents(tmp_path):
+    with pytest.raises(OSError, match="cannot create"):
+        output.write_run(fake_result(), tmp_path / "results" / ("n" * 300) / "stamp")
+    assert _everything(tmp_path) == []
+
+
+def test_two_runs_started_in_the_same_second_get_two_folders(tmp_path, monkeypatch):
+    now = dt.datetime(2024, 5, 1, 12, 30, 5, tzinfo=dt.UTC)
+    monkeypatch.setattr(output, "_utc_now", lambda: now)
+    real = report.run_page
+    taken = []
+
+    def racing(result, settings, *args, **kw):  # another run renames its folder into place
+        if not taken:
+            taken.append(output.default_out_dir("demo", tmp_path / "results", now))
+            taken[0].mkdir(parents=True)
+            (taken[0] / "report.html").write_text("theirs")
+        return real(result, settings, *args, **kw)
+
+    monkeypatch.setattr(report, "run_page", racing)
+    folder = output.write_run(fake_result(name="demo"), root=tmp_path / "results")
+    assert folder.name == "2024-05-01T123005Z-2" and (folder / "summary.csv").is_file()
+    assert (taken[0] / "report.html").read_text() == "theirs"
+    assert _visible(folder.parent) == ["2024-05-01T123005Z", "2024-05-01T123005Z-2"]
+
+
+def test_partial_folders_of_killed_runs_are_removed_and_live_ones_kept(tmp_path):
+    import subprocess
+    import sys
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    host = output.owner_tag().split("-")[1]
+    parent = tmp_path / "results" / "demo"
+    parent.mkdir(parents=True)
+    stale = parent / f".2024-05-01T123005Z.p{dead}-{host}.0123abcd.partial"
+    live = parent / f".2024-05-01T123006Z.{output.owner_tag()}.89abcdef.partial"
+    other_host = parent / f".2024-05-01T123007Z.p{dead}-ffffff.01234567.partial"
+    for folder in (stale, live, other_host):
+        folder.mkdir()
+        (folder / "prices.csv").write_text("half")
+    output.write_run(fake_result(name="demo"), root=tmp_path / "results")
+    assert not stale.exists() and live.exists() and other_host.exists()
+
+
+def test_a_run_killed_while_writing_leaves_a_partial_folder_the_next_run_removes(tmp_path):
+    import subprocess
+    import sys
+
+    src = tmp_path / "s.yaml"
+    src.write_text(TEXTBOOK)
+    code = ("import os, signal, sys\n"
+            "from carbonsim.outputs import run_folder as output\n"
+            "def killed(*a, **k):\n"
+            "    os.kill(os.getpid(), signal.SIGKILL)\n"
+            "output._write_tables = killed\n"
+            "from carbonsim.cli import main\n"
+            "main(['run', sys.argv[1]])\n")
+    done = subprocess.run([sys.executable, "-c", code, str(src)], cwd=tmp_path, timeout=300,
+                          capture_output=True, text=True)
+    assert done.returncode == -9, done.stderr
+    folder = tmp_path / "results" / "textbook-two-firms"
+    assert [p.name.endswith(".partial") for p in folder.iterdir()] == [True]
+    from carbonsim.cli import main
+
+    import os
+
+    old = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        assert main(["run", str(src)]) == 0
+    finally:
+        os.chdir(old)
+    assert [p.name.startswith(".") for p in folder.iterdir()] == [False]

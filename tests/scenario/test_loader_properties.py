@@ -9,7 +9,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import carbonsim
 from carbonsim.economy.allocation import RULES, allocate, cap_path, true_up, whole_tonnes
+from carbonsim.errors import RunError
 from carbonsim.economy.population import build_population
 from carbonsim.scenario import (
     ScenarioError,
@@ -26,6 +28,7 @@ TEXTS = [p.read_text() for p in sorted((ROOT / "scenarios").glob("*.yaml"))]
 SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 pos = st.floats(0.01, 1e6, allow_nan=False)
+intensity = st.floats(0.01, 100, allow_nan=False)
 nonneg = st.one_of(st.just(0.0), st.floats(1e-3, 1e6))
 frac = st.floats(0, 1, allow_nan=False)
 open_frac = st.floats(0.01, 1, allow_nan=False)
@@ -48,16 +51,19 @@ def macs(draw):
 
 
 @st.composite
-def dists(draw):
+def dists(draw, top=1e6):
+    """Output (up to 1e6 a year) or, with top=100, intensity (t per unit): BAU stays within
+    the bound of the format (limits.MAX_TONNES for all emitters together)."""
+    size = st.floats(0.01, top, allow_nan=False)
     kind = draw(st.sampled_from(["lognormal", "normal", "uniform", "fixed"]))
     if kind == "lognormal":
-        return {"dist": kind, "median": draw(pos), "sigma": draw(st.floats(0, 2))}
+        return {"dist": kind, "median": draw(size), "sigma": draw(st.floats(0, 2))}
     if kind == "normal":
-        return {"dist": kind, "mean": draw(pos), "sd": draw(st.floats(0, 100))}
+        return {"dist": kind, "mean": draw(size), "sd": draw(st.floats(0, min(100, top)))}
     if kind == "uniform":
-        low = draw(st.floats(0, 100))
-        return {"dist": kind, "low": low, "high": low + draw(pos)}
-    return {"dist": kind, "value": draw(pos)}
+        low = draw(st.floats(0, min(100, top)))
+        return {"dist": kind, "low": low, "high": low + draw(size)}
+    return {"dist": kind, "value": draw(size)}
 
 
 @st.composite
@@ -71,7 +77,7 @@ def rule_entries(draw):
     if name in ("grandfathering", "historical_intensity"):
         params["base_years"] = draw(st.integers(1, 5))
     if name == "benchmark":
-        params["benchmark"] = draw(pos)
+        params["benchmark"] = draw(intensity)  # t per unit, like an intensity
     return {"rule": name, **params}
 
 
@@ -83,7 +89,7 @@ def scenarios(draw):
         emitters = []
         for i in range(draw(st.integers(len(sectors), 6))):
             e = {"id": f"e{i}", "sector": sectors[i % len(sectors)], "output": draw(per_year(nonneg, years)),
-                 "intensity": draw(per_year(pos, years)), "mac": draw(macs()),
+                 "intensity": draw(per_year(intensity, years)), "mac": draw(macs()),
                  "growth": draw(st.floats(-0.5, 0.5)), "growth_sd": draw(st.floats(0, 0.3)),
                  "intensity_decline": draw(st.floats(0, 0.5)),
                  "free_allocation": draw(per_year(nonneg, years))}
@@ -92,7 +98,7 @@ def scenarios(draw):
             emitters.append(e)
     else:
         emitters = {"generate": {s: {"count": draw(st.integers(1, 8)), "output": draw(dists()),
-                                     "intensity": draw(dists()), "mac": draw(macs()),
+                                     "intensity": draw(dists(100)), "mac": draw(macs()),
                                      "growth": {"mean": draw(st.floats(-0.5, 0.5)), "sd": draw(st.floats(0, 0.3))}}
                                  for s in sectors}}
     cap = draw(st.one_of(st.none(), nonneg, st.lists(nonneg, min_size=years, max_size=years),
@@ -231,3 +237,46 @@ def test_text_mutations_load_or_raise_scenario_error(text, data):
         load_scenario_text("".join(lines))
     except ScenarioError as exc:
         assert exc.problems
+
+
+# --- valid scenarios with extreme numbers run -----------------------------------------------------
+EXTREME = [0.0, 1e-300, 1e-9, 1e-6, 1e6, 1e9, 1e12, 1e13, 1e15]
+
+
+def with_extremes(tree, data):
+    """Some numbers of ``tree`` replaced by extreme ones (whatever validation then says)."""
+    numbers = [p for p in paths(tree) if p and isinstance(parent_of(tree, p)[p[-1]], float)]
+    for _ in range(data.draw(st.integers(0, 3))):
+        if numbers:
+            path = data.draw(st.sampled_from(numbers))
+            parent_of(tree, path)[path[-1]] = data.draw(st.sampled_from(EXTREME))
+    return tree
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(scenarios(), st.data())
+def test_valid_scenarios_with_extreme_numbers_run_or_fail_with_a_message(data, draw):
+    """Whatever validation lets through runs to the end, or stops with a RunError (an emitter's
+    history that implies an absurd allocation): never an overflow or another exception."""
+    tree = with_extremes(copy.deepcopy(data), draw)
+    tree["calendar"]["sessions"] = 12  # a short run
+    try:
+        scenario = load_scenario_dict(tree)
+    except ScenarioError:
+        return
+    try:
+        result = carbonsim.run(scenario)
+    except RunError as exc:
+        assert "expected" in str(exc)
+        return
+    assert len(result.summary) == scenario.years
+
+
+def test_an_auctioned_share_without_an_auctions_section_runs_with_its_defaults():
+    text = (ROOT / "scenarios" / "textbook-two-firms.yaml").read_text()
+    text = text.replace('  allocation: "01-01"', '  allocation: "01-01"\n  auctions: ["01-02"]')
+    text = text.replace("  industry: {rule: fixed}", "  industry: {rule: fixed}\n  auction_share: 0.2")
+    scenario = load_scenario_text(text)
+    assert scenario.auctions is not None and scenario.auctions.reserve_price == 0.0
+    result = carbonsim.run(scenario)  # the engine used to read the missing section's price
+    assert result.auctions["sold_t"].sum() > 0

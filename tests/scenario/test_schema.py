@@ -9,7 +9,8 @@ import yaml
 
 from carbonsim.economy.allocation import RULES
 from carbonsim.scenario import json_schema, validate_files
-from carbonsim.scenario.commands import schema_command, validate_command
+from carbonsim.scenario.commands import schema_command
+from carbonsim.validate import validate_command
 from carbonsim.scenario.models import Scenario
 from carbonsim.format_docs import generated_docs
 from carbonsim.scenario.yamlio import ScenarioLoader

@@ -51,6 +51,16 @@ def test_surrender_borrow_and_cancel():
     acc.check()
 
 
+def test_retire_keeps_the_protected_oldest_allowances():
+    acc = Accounts(2, 2)
+    acc.issue(np.array([5, 5]), 0)
+    acc.issue(np.array([5, 5]), 1)
+    acc.retire(np.array([4, 6]), keep=np.array([5, 3]))
+    assert acc.holdings.tolist() == [[5, 1], [3, 1]]  # row 1: 3 kept, then 6 of the rest
+    assert acc.cancelled.tolist() == [2, 8]
+    acc.check()
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.data())
 def test_random_operations_conserve_allowances_and_cash(data):
@@ -121,6 +131,20 @@ class AccountsMachine(RuleBasedStateMachine):
         kept = take_oldest_first(before, keep)
         assert (np.minimum(self.acc.holdings, kept) == kept)[sold > 0].all()
         self.acc.move_cash((sold - bought) * price, "reserve")
+
+    @rule(sold=qty, keep=qty, price=st.floats(0, 500))
+    def sell_to_the_floor(self, sold, keep, price):
+        """The regulator buys at the price floor: like any sale, it leaves the protected
+        (oldest) allowances with their owner."""
+        keep = np.minimum(keep, self.acc.held())
+        sold = np.minimum(sold, self.acc.held() - keep)
+        before = self.acc.holdings.copy()
+        self.acc.retire(sold, keep=keep)
+        kept = take_oldest_first(before, keep)
+        assert (np.minimum(self.acc.holdings, kept) == kept).all()
+        assert (before.sum(axis=1) - self.acc.held()).tolist() == sold.tolist()
+        self.acc.move_cash(sold * price, "reserve")
+        self.gone += int(sold.sum())
 
     @rule(total=st.integers(0, 30), v=vintage, q=qty, price=st.floats(0, 100))
     def auction(self, total, v, q, price):

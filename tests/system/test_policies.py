@@ -44,6 +44,16 @@ def test_a_price_floor_buys_back_surplus_allowances():
     assert abated["A"] == pytest.approx(10, abs=1.5) and abated["B"] == pytest.approx(10 / 3, abs=1.5)
 
 
+def test_floor_buy_backs_leave_the_allowances_of_an_open_year_with_their_owners():
+    # Banking off, two years: in 2022, before the 2021 deadline, the emitters sell their
+    # surplus to the regulator at the floor; they must keep the 2021 vintage they owe.
+    r = carbonsim.run(textbook(years=2, cap=240, emitters=two_firms(120, 120),
+                               compliance={"banking": False}, reserves={"price_floor": 10.0}))
+    assert r.summary.volume_t.sum() > 0  # the floor did buy
+    assert (r.summary.fulfillment_entities == 1.0).all()
+    assert r.summary.penalties.sum() == 0.0 and r.compliance.shortfall_t.sum() == 0
+
+
 def auction_economy(**reserves):
     changes = dict(emitters=two_firms(35, 35), allocation={"industry": {"rule": "fixed"}, "auction_share": 0.5},
                    calendar={"auctions": ["01-01"]}, auctions={"reserve_price": 5.0})

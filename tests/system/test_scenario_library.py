@@ -243,3 +243,39 @@ def test_calibrated_scenarios_cite_their_sources_in_the_file(rel):
     assert cited and cited == set(entries), (cited ^ set(entries))
     for key, text in entries.items():
         assert len(text) > 20, key  # a publication, not a bare key
+
+
+# --- the guide's template -----------------------------------------------------------------------
+def guide_snippets() -> dict:
+    """The YAML snippets of docs/guide.md section 1, merged into one mapping."""
+    import re
+
+    import yaml
+
+    from carbonsim.scenario.yamlio import ScenarioLoader
+
+    text = (ROOT / "docs" / "guide.md").read_text()
+    section = text[text.index("## 1. "):text.index("## 2. ")]
+    merged: dict = {}
+    for block in re.findall(r"```yaml\n(.*?)```", section, flags=re.S):
+        part = yaml.load(block, Loader=ScenarioLoader)
+        assert not set(part) & set(merged), f"two snippets set {set(part) & set(merged)}"
+        merged.update(part)
+    return merged
+
+
+def test_the_guide_shows_its_template_and_the_template_is_a_sensible_market():
+    import yaml
+
+    from carbonsim.economy.sanity import scenario_warnings
+    from carbonsim.scenario.yamlio import ScenarioLoader
+
+    path = SCENARIOS / "guide-template.yaml"
+    assert guide_snippets() == yaml.load(path.read_text(), Loader=ScenarioLoader)
+    scenario = load_scenario(path)
+    assert isinstance(scenario.emitters, type(load_scenario(SCENARIOS / "sectors-generated.yaml").emitters))
+    assert scenario_warnings(scenario) == []
+    summary = carbonsim.run(scenario).summary
+    assert (summary.fulfillment_entities == 1.0).all() and (summary.penalties == 0).all()
+    assert np.allclose(summary.price_mean, summary.least_cost_price, rtol=0.05)
+    assert (summary.least_cost_price > 20).all() and (summary.efficiency > 0.9).all()
