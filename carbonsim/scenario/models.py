@@ -40,6 +40,7 @@ from carbonsim.scenario.types import (
     NonEmptyStr,
     NonNegative,
     OpenFraction,
+    Positive,
     Price,
     RateBelowOne,
     Slug,
