@@ -21,6 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -29,6 +30,7 @@ import carbonsim  # noqa: E402
 from carbonsim.scenario import load_scenario, scenario_dict  # noqa: E402
 from carbonsim.scenario.loader import load_scenario_dict  # noqa: E402
 from carbonsim.outputs.headline import headline_facts  # noqa: E402
+from carbonsim.outputs.observed import simulated  # noqa: E402
 from carbonsim.outputs.who_pays import sector_table  # noqa: E402
 
 SCENARIOS = ROOT / "scenarios"
@@ -167,7 +169,84 @@ def allocation_frictions() -> str:
                    "emitters compliant (%)"], rows)
 
 
+REAL = ROOT / "docs" / "real-figures.csv"
+#: Rows of the real-vs-simulated table: label -> (scenario file, scenario of its real figures).
+REAL_RUNS = {
+    "shanghai-2020": ("shanghai-2020", "shanghai-2020"),
+    "shanghai-2020-deadline": ("variants/shanghai-2020-deadline", "shanghai-2020"),
+    "china-national-2021": ("china-national-2021", "china-national-2021"),
+    "china-national-2021-deadline": ("variants/china-national-2021-deadline", "china-national-2021"),
+    "eu-ets-2024": ("eu-ets-2024", "eu-ets-2024"),
+    "rggi": ("rggi", "rggi"),
+    "california": ("california", "california"),
+}
+#: Columns: heading, the figures it shows (docs/real-figures.csv), how a value is written.
+REAL_COLUMNS = [
+    ("secondary price", "price", ("price_mean", "close"), _num),
+    ("auction price", "auction price", ("auction_price",), _num),
+    ("auction sell-through", "sell-through", ("sell_through",), lambda v: _num(100 * v, 1) + "%"),
+    ("emitters compliant", "compliance", ("compliance_entities",), lambda v: _num(100 * v, 1) + "%"),
+    ("obligation met", "compliance", ("compliance_volume",), lambda v: _num(100 * v, 1) + "%"),
+    ("volume (Mt)", "volume", ("volume_t",), lambda v: _num(v / 1e6, 1)),
+    ("share in the 2 months before the deadline", "share before the deadline", ("deadline_share",),
+     lambda v: _num(100 * v, 0) + "%"),
+    ("TNAC (Mt)", "TNAC", ("tnac_t",), lambda v: _num(v / 1e6, 0)),
+    ("MSR intake (Mt)", "MSR intake", ("msr_intake_t",), lambda v: _num(v / 1e6, 0)),
+]
+OFF = 0.25  # a figure more than this far from the real one (relative) is flagged
+
+
+def real_figures() -> pd.DataFrame:
+    """docs/real-figures.csv: one published figure a row, with its source and address."""
+    return pd.read_csv(REAL, dtype={"date": str, "note": str}, keep_default_na=False,
+                       na_values={"value": [""]})
+
+
+def _compare(result, rows: pd.DataFrame) -> tuple[float, float]:
+    """(simulated, real) for the real figures ``rows`` of one figure and year (their mean)."""
+    first = rows.iloc[0]
+    dates = [d for d in rows["date"] if d]
+    return simulated(result, first.figure, int(first.year), dates), float(rows["value"].mean())
+
+
+def real_results() -> str:
+    """docs/scenario-library.md: simulated against real for every calibrated scenario and year."""
+    real = real_figures()
+    shown = [c for c in REAL_COLUMNS if real.figure.isin(c[2]).any()]
+    body, used = [], {}
+    for label, (rel, key) in REAL_RUNS.items():
+        mine = real[real.scenario == key]
+        r = run(rel)
+        for year in sorted(mine.year.unique()):
+            cells, off = [], []
+            for _, flag, figures, fmt in shown:
+                rows = mine[(mine.year == year) & mine.figure.isin(figures)]
+                if rows.empty:
+                    cells.append("-")
+                    continue
+                sim, value = _compare(r, rows)
+                used.update(dict(zip(rows.key, zip(rows.source, rows.url))))
+                if not np.isfinite(sim):
+                    cells.append(f"- / {fmt(value)}")
+                    off.append(f"{flag} (none simulated)")
+                    continue
+                diff = (sim - value) / value
+                pct = int(round(100 * diff))
+                cells.append(f"{fmt(sim)} / {fmt(value)} ({'+' if pct >= 0 else '-'}{abs(pct)}%)")
+                if abs(diff) > OFF:
+                    off.append(flag)
+            body.append([label, str(year), *cells, ", ".join(dict.fromkeys(off)) or "-"])
+    table = _table(["scenario", "year", *(c[0] for c in shown), f"more than {OFF:.0%} off"], body)
+    def order(k: str) -> tuple:
+        m = re.match(r"([A-Z])(\d+)(.*)", k)
+        return (m.group(1), int(m.group(2)), m.group(3)) if m else (k, 0, "")
+
+    sources = "\n".join(f"- [{k}] {used[k][0]}: {used[k][1]}" for k in sorted(used, key=order))
+    return f"{table}\n\nSources (docs/real-figures.csv):\n\n{sources}"
+
+
 TABLES: dict[str, tuple[str, Callable[[], str]]] = {
+    "real-results": ("docs/scenario-library.md", real_results),
     "key-results": ("docs/scenario-library.md", key_results),
     "allocation-results": ("docs/allocation-comparison.md", allocation_results),
     "allocation-who-pays": ("docs/allocation-comparison.md", allocation_who_pays),

@@ -28,3 +28,17 @@ def test_every_generated_table_has_its_markers():
     tables = _tables()
     for name, (rel, _) in tables.TABLES.items():
         assert tables._block(name).search((ROOT / rel).read_text(encoding="utf-8")), (rel, name)
+
+
+def test_every_real_figure_names_a_known_figure_and_its_source():
+    from carbonsim.outputs.observed import FIGURES
+
+    tables = _tables()
+    real = tables.real_figures()
+    assert len(real) and real.value.notna().all()
+    assert set(real.figure) <= set(FIGURES)
+    assert set(real.scenario) <= {key for _, key in tables.REAL_RUNS.values()}
+    for row in real.itertuples():
+        assert row.key and len(row.source) > 10 and row.url.startswith("http"), row
+    # a key names one source
+    assert (real.groupby("key").url.nunique() == 1).all()

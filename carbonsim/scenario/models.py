@@ -40,6 +40,7 @@ from carbonsim.scenario.types import (
     NonEmptyStr,
     NonNegative,
     OpenFraction,
+    Positive,
     Price,
     RateBelowOne,
     Slug,
@@ -231,6 +232,11 @@ class Participation(BaseModel):
     model_config = MODEL_CONFIG
     start: OpenFraction = describe_field(unit="fraction", doc="At the start of the year.")
     at_deadline: OpenFraction = describe_field(unit="fraction", doc="At the compliance deadline.")
+    rise_days: Positive | None = describe_field(
+        None, unit="days", doc="Procrastination: start + (at_deadline - start) * exp(-d / "
+            "rise_days), d the days to the deadline's last session (null: linear in time).")
+    prior_year: bool = describe_field(
+        False, strict=True, doc="The share also applies to the market in the prior year's vintages.")
 
 
 class Behaviour(BaseModel):
@@ -268,6 +274,15 @@ class Behaviour(BaseModel):
         doc="Allowances an emitter is willing to hold beyond its needs, as a share of its "
             "annual emissions (null: unlimited).",
     )
+    carry_rate: RateBelowOne = describe_field(
+        0.0, unit="fraction/yr",
+        doc="Interest on cash tied up in allowances bought before they are needed: a buyer pays "
+            "at most the expected price discounted for the time to the deadline's last session.")
+    emissions_uncertainty: NonNegative = describe_field(
+        0.0, unit="fraction", doc="SD of the forecast of the rest of the year's emissions, as a "
+            "share of the year's expected emissions times the share of the year left.")
+    trade_confidence: Annotated[float, Field(ge=0.5, lt=1, strict=True)] = describe_field(
+        0.9, unit="probability", doc="How sure an emitter is of the part of its gap it trades.")
 
 
     @model_validator(mode="after")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from carbonsim.sim import traders
+from carbonsim.sim import timing, traders
 from carbonsim.sim.offsets import buy_offsets
 from carbonsim.sim.reserves import AuctionOutcome, primary_auction
 from carbonsim.sim.schedules import Orders, allowance_value, schedule_orders, with_prices
@@ -33,7 +33,8 @@ def auction(sim, y: int) -> None:
     if buy_offsets(sim, every, val):
         val = traders.values(sim, traders.positions(sim, day, auction_day=True), day, auction=True)
     pos = traders.positions(sim, day, offered_now_t=supply, auction_day=True)
-    need, f = pos.short + pos.current, pos.frac_left
+    need, f = timing.sure_need(sim, pos, pos.short + pos.current), pos.frac_left
+    _, val = timing.carry(sim, val, day, y)  # bids discounted for carry; no sellers here
     curves = sim.state.curves[y]
     value = allowance_value(curves, need, f, val.buy_cap, val.bank)
     a, year, tick = sim.sc.auctions, sim.controls[y], sim.tick

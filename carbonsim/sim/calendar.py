@@ -24,6 +24,7 @@ class Schedule:
         # Jan 1 of every calendar year the run touches, plus one past the end.
         self.year_starts = np.array(
             [(dt.date(start_year + k, 1, 1) - self.origin).days for k in range(years + 3)])
+        self._last: list[int] | None = None  # last_session of each year, once asked
 
     def day(self, y: int, event: str) -> int:
         """Day of ``event`` of compliance year ``y``: a calendar key, or "year_start" (Jan 1)."""
@@ -40,6 +41,18 @@ class Schedule:
         days = np.concatenate([self.cal.session_days(self.start_year, k)
                                for k in range(self.years + 1)])
         return days[days <= self.day(self.years - 1, "compliance_deadline")]
+
+    def last_session(self, y: int) -> int:
+        """The last trading day on or before compliance year ``y``'s deadline (the deadline
+        itself when no session falls before it)."""
+        if self._last is None:
+            days = self.session_days()
+            self._last = []
+            for k in range(self.years):
+                deadline = self.day(k, "compliance_deadline")
+                before = days[days <= deadline]
+                self._last.append(int(before[-1]) if before.size else deadline)
+        return self._last[y]
 
     def deadline_bracket(self, day: int) -> tuple[int, int]:
         """The previous compliance deadline (or day 0) and the next one around ``day``."""

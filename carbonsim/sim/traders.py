@@ -21,6 +21,7 @@ from carbonsim.economy.mac import abatement_at
 from carbonsim.sim import periods
 from carbonsim.sim.expectations import CERTAIN, PriceView, bank_value, later_price
 from carbonsim.sim.schedules import Orders, allowance_value, plan_rate
+from carbonsim.sim.timing import participation_share, plan_value, prior_obligation
 
 __all__ = ["Position", "Values", "bank_orders", "bau_rate", "first_slice", "forecasts",
            "participants", "positions", "replan", "values"]
@@ -113,7 +114,8 @@ def positions(sim, day: int, offered_now_t: int = 0, *, auction_day: bool = Fals
     # Within a control period what earlier years left for its final deadline is still owed.
     later = periods.outstanding_t(sim)
     if 0 <= c - 1 < sim.years and not sim.closed[c - 1]:
-        obligation, carried = periods.due_split(sim, c - 1, np.rint(st.emitted_t[:, c - 1]), later)
+        base = prior_obligation(sim, c - 1) - sim.owed_t[:, c - 1]  # the year's own, whole t
+        obligation, carried = periods.due_split(sim, c - 1, base, later)
         obligation = obligation + sim.owed_t[:, c - 1]  # whole t due at the prior deadline
         later = carried if periods.final(sim, c - 1) else later + carried
         last = periods.last_vintage(sim, c - 1)
@@ -325,9 +327,7 @@ def participants(sim, day: int) -> np.ndarray:
     part = sim.sc.behaviour.participation
     if part is None:
         return np.ones(sim.n, dtype=bool)
-    prev, nxt = sim.schedule.deadline_bracket(day)
-    share = part.start + (part.at_deadline - part.start) * (day - prev) / max(nxt - prev, 1)
-    return sim.rng.random(sim.n) < share
+    return sim.rng.random(sim.n) < participation_share(sim, day)
 
 
 def replan(sim, day: int) -> None:
@@ -339,9 +339,8 @@ def replan(sim, day: int) -> None:
     # buy at; after the last one what it still needs is abated or bought from others.
     cap = val.buy_cap if auctions_to_come(sim, day) > 0 else val.wtp
     value = allowance_value(curves, pos.current, pos.frac_left, cap, val.bank)
-    if sim.reference is not None:
-        # A price taker abates until its MAC meets the market price: one valuing an
-        # allowance below the price abates more and expects to sell the difference.
-        value = np.maximum(value, min(sim.reference, float(val.buy_cap[0])))
+    # A price taker abates until its MAC meets the market price: one valuing an allowance
+    # below the price abates more and expects to sell the difference.
+    value = plan_value(sim, value, val, pos.year)
     sim.state.plan_rate = plan_rate(curves, pos.current, pos.frac_left, value)
     sim.last_review = day

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from carbonsim.market import call_auction
-from carbonsim.sim import periods, traders
+from carbonsim.sim import periods, timing, traders
 from carbonsim.sim.offsets import buy_offsets
 from carbonsim.sim.schedules import Orders, allowance_value, schedule_orders, with_prices
 from carbonsim.sim.session import (SessionFills, ceiling_order, control_prices, limit_band,
@@ -21,21 +21,25 @@ __all__ = ["session", "settle"]
 
 def session(sim, day: int) -> None:
     """Buy offsets, submit schedules, clear, settle, then re-plan abatement."""
+    active = traders.participants(sim, day)
     pos = traders.positions(sim, day)
     val = traders.values(sim, pos, day)
     if buy_offsets(sim, pos, val):
         pos = traders.positions(sim, day)
         val = traders.values(sim, pos, day)
-    if (pos.short > 0).any() and _prior_market(sim, pos, val, day):
+    present = timing.in_prior_market(sim, active)
+    if (pos.short > 0).any() and _prior_market(sim, pos, val, day, present):
         pos = traders.positions(sim, day)
     current, f, c = pos.current, pos.frac_left, pos.year
-    active = traders.participants(sim, day)
     curves = sim.state.curves[min(c, sim.years - 1)]
     # An emitter still short in the prior year could only buy vintages it cannot use for
     # it: it stays out of the main market until that year's deadline.
     short = pos.short > 0
     active = active & ~short
     need = current
+    # When trading is deferred, buyers bid the price they expect later (less carry) and
+    # sellers ask it (timing.py).
+    val, bank_val = timing.carry(sim, val, day, c)
     value = allowance_value(curves, need, f, val.buy_cap, val.bank)
     b = sim.sc.behaviour
     m = sim.sc.market
@@ -44,7 +48,9 @@ def session(sim, day: int) -> None:
     # Who does not take part this session submits nothing (no need, nothing to sell).
     need = np.where(active, need, 0.0)
     sellable = np.where(active, sim.acc.held() - pos.keep, 0)
-    banking = traders.bank_orders(sim, pos, val, active, int(sellable.sum()))
+    banking = traders.bank_orders(sim, pos, bank_val, active, int(sellable.sum()))
+    unsure = timing.sure_band(sim, pos)  # what emitters are not sure of (None: no uncertainty)
+    unsure = None if unsure is None else np.where(active, unsure, 0.0)
 
     # Emitters also quote at the floor and ceiling prices, where the regulator trades, and at
     # their cap and banking value, where many of their values sit.
@@ -53,8 +59,10 @@ def session(sim, day: int) -> None:
 
     def build(grid: np.ndarray) -> Orders:
         grid = with_prices(grid, key)
-        orders = schedule_orders(curves, need, f, val.buy_cap, val.bank, sellable, grid, sim.tick,
-                                 gap_fraction=b.gap_fraction, min_lot=m.min_lot, fee_per_t=m.fee_per_t)
+        orders = timing.sure_orders(
+            lambda n: schedule_orders(curves, n, f, val.buy_cap, val.bank, sellable, grid, sim.tick,
+                                      gap_fraction=b.gap_fraction, min_lot=m.min_lot,
+                                      fee_per_t=m.fee_per_t), need, unsure)
         if banking.qty.size:
             orders = Orders.concat([orders, banking])
         return with_price_controls(year, sim.tick, orders)
@@ -76,11 +84,12 @@ def session(sim, day: int) -> None:
         traders.replan(sim, day)
 
 
-def _prior_market(sim, pos: Position, val: Values, day: int) -> bool:
-    """A call auction in the vintages still eligible for the prior year, between emitters
-    short in it and holders of a surplus of them; True if anything traded."""
+def _prior_market(sim, pos: Position, val: Values, day: int, present: np.ndarray) -> bool:
+    """A call auction in the vintages still eligible for the prior year, between the emitters
+    ``present`` short in it and those holding a surplus of them; True if anything traded."""
+    short = np.where(present, pos.short, 0.0)
     last = periods.last_vintage(sim, pos.year - 1)
-    surplus = np.where(pos.short > 0, 0, sim.acc.eligible(last) - pos.keep)
+    surplus = np.where((pos.short > 0) | ~present, 0, sim.acc.eligible(last) - pos.keep)
     year = sim.controls[min(pos.year, sim.years - 1)]
     if surplus.sum() <= 0 and year.ceiling is None:
         return False
@@ -88,7 +97,8 @@ def _prior_market(sim, pos: Position, val: Values, day: int) -> bool:
     value = allowance_value(curves, pos.current, pos.frac_left, val.buy_cap, val.bank)
     if not sim.sc.compliance.banking and last == pos.year - 1:
         value = np.zeros(sim.n)  # unused old vintages lapse at the (final) deadline
-    orders = prior_year_orders(pos.short, surplus, val.wtp, value, sim.tick)
+    wtp, value = timing.prior_year_prices(sim, val, value, short, surplus, day, pos.year)
+    orders = prior_year_orders(short, surplus, wtp, value, sim.tick)
     # The regulator sells at the ceiling whatever is bid there, in the prior year's vintage.
     regulator = ceiling_order(year, sim.tick, orders)
     if regulator.qty.size:

@@ -60,9 +60,10 @@ def test_schedules_are_truthful_and_feasible(need, frac, ref, half, k, wtp, bank
     assert (o.price[o.side > 0] * 0.01 <= wtp + 1e-9).all()  # never bids above the penalty
     assert (o.price[o.side < 0] * 0.01 >= bank - 0.01).all()  # never asks below bank value
     # Cumulative demand at each grid price is the truthful demand there to the nearest lot.
-    for p in grid:
-        if p > wtp:
-            continue
+    ticks = np.floor(grid / 0.01 + 1e-9)
+    for j, p in enumerate(grid):
+        if p > wtp or (ticks[j + 1:] == ticks[j]).any():
+            continue  # a grid price sharing its tick with a higher one is bid at that one too
         truthful = np.maximum(need - frac * abatement_at(curves, np.clip(p, bank, wtp)), 0)
         buy = (o.side > 0) & (o.price * 0.01 >= np.floor(p / 0.01 + 1e-9) * 0.01 - 1e-12)
         got = np.bincount(o.owner[buy], weights=o.qty[buy], minlength=n)
