@@ -159,12 +159,13 @@ class DaskExecutor:
                         if fut.status == "cancelled" and client.status != "running":
                             raise ClusterLost(f"lost the Dask scheduler at {self.address} "
                                               "(it stopped answering and did not come back)")
+                        outcome = _dask_outcome(fut)  # gathers the result: the scheduler too
+                        spec = running.pop(fut)
+                        fut.release()
                     except (OSError, TimeoutError, asyncio.CancelledError) as exc:
-                        raise ClusterLost(f"lost the Dask scheduler at {self.address}: "
-                                          f"{exc or type(exc).__name__}") from None
-                    spec = running.pop(fut)
-                    outcome = _dask_outcome(fut)
-                    fut.release()
+                        reason = str(exc) if 0 < len(str(exc)) <= 100 else type(exc).__name__
+                        raise ClusterLost(f"lost the Dask scheduler at {self.address} "
+                                          f"({reason})") from None
                     yield spec, outcome
         finally:
             with _quiet(), contextlib.suppress(Exception):

@@ -191,8 +191,9 @@ def atomic_folder(out_dir: str | os.PathLike) -> Iterator[Path]:
     created = [p for p in reversed(out.parents) if not p.exists()]
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        if str(out.parent) not in _SWEPT:  # once per folder and process: batches write many
-            _SWEPT.add(str(out.parent))
+        where = os.path.abspath(out.parent)
+        if where not in _SWEPT:  # once per folder and process: a batch writes many runs there
+            _SWEPT.add(where)
             remove_stale(out.parent, _PARTIAL)  # left by a run killed while it wrote
         while True:
             tmp = out.parent / f".{out.name}.{owner_tag()}.{secrets.token_hex(4)}.partial"

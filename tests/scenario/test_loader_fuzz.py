@@ -2,6 +2,8 @@
 and the command line answers exit 2 with no traceback. Structural mutations are in
 test_scenario_properties.py; coverage-guided fuzzing is fuzz/fuzz_scenario_loader.py."""
 
+import os
+import re
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -11,8 +13,22 @@ from carbonsim.cli import main
 from carbonsim.scenario import ScenarioError, load_scenario_text
 
 ROOT = Path(__file__).resolve().parents[2]
-TEXTS = [p.read_text() for p in sorted((ROOT / "scenarios").glob("*.yaml"))]
-NASTY = ["\x00", "\x03", "\t", "\r", "\ufeff", ":", "- ", "{", "]", "&a", "*a", "!!python/object:os.system", "\\", "'", '"', "1e999", "-", "~", "é", "\n  "]
+TEXTS = [p.read_text() for p in sorted((ROOT / "scenarios").rglob("*.yaml"))]
+NASTY = ["\x00", "\x03", "\t", "\r", "\ufeff", ":", "- ", "{", "]", "&a", "*a", "!!python/object:os.system", "\\", "'", '"', "1e999", "-", "~", "é", "\n  ",
+         # the second round: what broke the promise of issue 15
+         '"\\e[2J"', '"\\x9b"', "1e300", "-1e300", "1e-300", "10000000000000000000000", "x" * 12_000,
+         "\u202e", "2022-02-30", "  ", "   ", ": :", "count: 10000000\n", "\t- "]
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+EXAMPLES = int(os.environ.get("CARBONSIM_FUZZ_EXAMPLES", "300"))
+
+
+def assert_printable(err: ScenarioError) -> None:
+    """Every problem prints on one line, without control characters, in a few hundred
+    characters at most (a long bad value is quoted as an excerpt)."""
+    for p in err.problems:
+        shown = str(p)
+        assert not CONTROL.search(shown), repr(shown[:200])
+        assert len(shown) <= 3000, shown[:200]
 
 
 @st.composite
@@ -32,13 +48,15 @@ def mutated(draw):
     return text
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=EXAMPLES, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(mutated())
 def test_mutated_text_loads_or_gives_a_scenario_error(text):
     try:
         load_scenario_text(text, file="m.yaml", base_dir=str(ROOT / "scenarios"))
     except ScenarioError as err:
         assert all(str(p).startswith("m.yaml") for p in err.problems)
+        assert_printable(err)
 
 
 def test_control_characters_are_a_clean_error_on_the_command_line(tmp_path, capsys):

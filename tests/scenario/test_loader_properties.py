@@ -2,6 +2,8 @@
 either load or raise ScenarioError, never another exception."""
 
 import copy
+import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -24,8 +26,9 @@ from carbonsim.scenario import (
 from carbonsim.scenario.yamlio import ScenarioLoader, dump_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-TEXTS = [p.read_text() for p in sorted((ROOT / "scenarios").glob("*.yaml"))]
-SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+TEXTS = [p.read_text() for p in sorted((ROOT / "scenarios").rglob("*.yaml"))]
+EXAMPLES = int(os.environ.get("CARBONSIM_FUZZ_EXAMPLES", "120"))  # more for a fuzzing campaign
+SETTINGS = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 pos = st.floats(0.01, 1e6, allow_nan=False)
 intensity = st.floats(0.01, 100, allow_nan=False)
@@ -153,7 +156,11 @@ def test_random_valid_scenarios_load_round_trip_and_allocate(data):
 # --- mutations -----------------------------------------------------------------------------
 
 BAD_VALUES = ["abc", "", -1, -1e9, 1e308, 10**30, True, None, [], {}, [1, 2], {"a": 1}, "1e5", 0,
-              0.5, "02-30", "13-01", [[1, 2]], float("nan"), "business_days", "linear", "fixed"]
+              0.5, "02-30", "13-01", [[1, 2]], float("nan"), "business_days", "linear", "fixed",
+              # the second round (issue 15): magnitudes, text, control characters, populations
+              1e300, 1e-300, 1e15, 1e13 + 1, 10**7, 10.0, 100, "\x1b[2J", "a\x9bb", "x" * 12_000,
+              "y" * 150, "\t", "2022-03-31"]
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def bad_value(data):
@@ -211,6 +218,8 @@ def test_mutated_examples_load_or_raise_scenario_error(text, data):
         assert points
     except ScenarioError as exc:
         assert exc.problems and all(str(p) for p in exc.problems)
+        for p in exc.problems:  # printable, and a long bad value only as an excerpt
+            assert not CONTROL.search(str(p)) and len(str(p)) <= 3000, repr(str(p)[:200])
 
 
 @SETTINGS
