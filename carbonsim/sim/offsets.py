@@ -15,7 +15,6 @@ import numpy as np
 
 from carbonsim.economy.mac import abatement_at
 from carbonsim.sim import periods
-from carbonsim.sim.timing import waits
 from carbonsim.sim.traders import Position, Values, first_slice
 
 __all__ = ["buy_offsets", "offset_room"]
@@ -63,11 +62,9 @@ def buy_offsets(sim, pos: Position, val: Values) -> bool:
     want = np.floor(want + 1e-9).astype(np.int64)
     prior_part = np.minimum(want, np.ceil(prior).astype(np.int64))
     current_part = want - prior_part
-    if pos.year < sim.years and waits(sim):
+    if pos.year < sim.years:
         # The room counts both open years; what is booked to this one stays for it (compliance
         # uses offsets bought against a year for that year), so keep it within its own limit.
-        # (Only when trading is deferred, where prior-year shortages last into the year; doing
-        # it always would change existing results, e.g. California's.)
         own = (np.floor(sim.offset_limit * np.maximum(pos.expected_t, 0.0))
                - sim.ledger.offsets_bought_t[:, pos.year])
         current_part = np.minimum(current_part, np.maximum(own, 0).astype(np.int64))

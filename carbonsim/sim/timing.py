@@ -31,12 +31,10 @@ With any of them on (`waits`) little trades before the deadline, and four rules 
 market sound: sellers hold out for p_L (as buyers pay no more than it; otherwise one thin
 session could sell a final year's surplus for whatever is bid), emitters plan abatement at p_L
 as price takers (a buyer that will buy at the deadline does not abate beyond it, a seller that
-will sell then abates up to it: `plan_value`), a short emitter's last session bids its
-non-compliance cost only if what is offered at p_L falls short, and positions count what the
-deadline will count: the prior year's obligation after the shortfall cap (`prior_obligation`)
-and offsets booked to a year within that year's limit (in `carbonsim.sim.offsets`). The last
-two would be right without the frictions too; they are left off then so that existing
-results do not change.
+will sell then abates up to it: `plan_value`), and a short emitter's last session bids its
+non-compliance cost only if what is offered at p_L falls short. Positions always count what
+the deadline will count: the prior year's obligation after the shortfall cap
+(`prior_obligation`) and offsets booked to a year within that year's limit (`sim.offsets`).
 """
 
 from __future__ import annotations
@@ -112,12 +110,11 @@ def waits(sim) -> bool:
 
 def prior_obligation(sim, y: int) -> np.ndarray:
     """What emitters owe for year ``y`` once its emissions are final, as positions count it
-    (t, (N,) float): verified emissions plus claw-backs not covered; when trading is deferred
-    (`waits`) after the shortfall cap too, as at the deadline. (Without the cap an emitter it
-    binds buys allowances it will not surrender; while trading is spread over the year others
-    over-abate enough to cover that, but not when it is all left to the deadline.)"""
+    (t, (N,) float): verified emissions plus claw-backs not covered, after the shortfall cap
+    as at the deadline (without it an emitter the cap binds buys allowances it will not
+    surrender)."""
     emitted = sim.state.emitted_t[:, y]
-    if not waits(sim) or sim.sc.compliance.shortfall_cap is None:
+    if sim.sc.compliance.shortfall_cap is None:
         return np.rint(emitted) + sim.owed_t[:, y]
     free = sim.state.free_allocation_t[:, y] + sim.ledger.deducted_t[:, y] + sim.pending_t[:, y]
     return capped_obligation(emitted, free, sim.sc.compliance.shortfall_cap) + sim.owed_t[:, y]
