@@ -58,12 +58,6 @@ class LeastCost:
     discount_rate: float = 0.0
     path: np.ndarray | None = None  # price of every year solved, foresight years included
 
-    @property
-    def pv_cost(self) -> float:
-        """Abatement plus offsets over the horizon, discounted to the first year (currency)."""
-        years = np.arange(self.price.shape[0])
-        return float(((self.abatement_cost + self.offset_cost) / (1 + self.discount_rate) ** years).sum())
-
 
 def price_cap(scenario, curves: list[MacCurves]) -> float:
     """The highest price non-compliance lets the market reach (currency/t; a price ceiling is a
