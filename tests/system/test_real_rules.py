@@ -103,6 +103,25 @@ def test_rolling_horizons_value_allowances_only_within_the_horizon():
     assert long.summary["bank_t"].iloc[0] == pytest.approx(330_000 - (400_000 - lam * A_PER_PRICE), rel=0.03)
 
 
+@pytest.mark.parametrize("period", [{"period_years": 2, "interim_share": 0.0},
+                                    {"period_years": 3, "interim_share": 0.5}])
+def test_rolling_horizons_count_what_a_control_period_carries(period):
+    """The one-year-horizon case above with multi-year control periods: each year is still
+    solved alone, p_t = 33.6 / 48.0 / 62.4. With two-year periods and no interim share, 2030's
+    whole 330,000 t is carried to the deadline of 2031 (April 2032). At the start of 2032 the
+    emitters hold 630,000 t of the 2030-31 vintages against 630,000 t owed, so 2032 starts from
+    a bank of 0. Counting only the years whose deadline is still to come (2031, 300,000 t) would
+    see a bank of 330,000 t, more than 2032's 130,000 t gap, and plan at a price of 0."""
+    caps = [330_000, 300_000, 270_000]
+    r = carbonsim.run(four_firms(years=3, cap=caps, banking=True, compliance=period,
+                                 behaviour={"expectations": "rolling", "horizon_years": 1}))
+    a = r.auctions
+    for year, cap in zip((2030, 2031, 2032), caps):
+        price = (400_000 - cap) / A_PER_PRICE
+        assert a[a.year == year]["price"].to_numpy() == pytest.approx(np.full(4, price), rel=0.01)
+    assert r.summary["fulfillment_entities"].tolist() == [1.0, 1.0, 1.0]
+
+
 def test_rolling_expectations_need_a_horizon():
     from carbonsim.scenario import ScenarioError
 
