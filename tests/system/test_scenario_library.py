@@ -232,7 +232,7 @@ def _header(path: Path) -> str:
 
 
 @pytest.mark.parametrize("rel", ["shanghai-2020.yaml", "china-national-2021.yaml", "eu-ets-2024.yaml",
-                                 "rggi.yaml", "california.yaml"])
+                                 "rggi.yaml", "california.yaml", "eu-ets-2008-2018.yaml"])
 def test_calibrated_scenarios_cite_their_sources_in_the_file(rel):
     header = _header(SCENARIOS / rel)
     assert "../" not in header and "facts file" not in header  # nothing outside the repository
