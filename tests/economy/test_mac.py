@@ -60,3 +60,12 @@ def reference_cost(c, i, a):
         total += x * lo + (hi - lo) * x * x / (2 * w)
         left -= x
     return total
+
+
+def test_subnormal_segments_raise_no_overflow():
+    """A segment 1e-309 t wide and 1e-309 currency/t tall (an extreme BAU in a valid file):
+    one tonne is beyond it (MAC inf), a price of 1 uses it whole; no overflow warning."""
+    c = linear_curves(np.array([1e-309]), np.array([1e-309]))
+    with np.errstate(all="raise"):
+        assert marginal_cost(c, np.array([1.0]))[0] == np.inf
+        assert abatement_at(c, 1.0)[0] == 1e-309
