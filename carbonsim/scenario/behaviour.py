@@ -1,7 +1,7 @@
 """The ``behaviour`` section: how emitters value allowances, trade and form expectations.
 
-Cross-section checks of its keys (``supply_expected.cap`` one value a year, ``until_year``
-within the run) live in checks.py with the others.
+Cross-section checks of its keys (``expected_bau_growth`` and ``supply_expected.cap`` one
+value a year, ``until_year`` within the run) live in checks.py with the others.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from carbonsim.scenario.types import (
     RateBelowOne,
     Tonnes,
     describe_field,
+    per_year,
 )
 
 __all__ = ["Behaviour", "Participation", "SupplyExpected"]
@@ -65,10 +66,10 @@ class Behaviour(BaseModel):
         0, unit="years", doc="Years after the run that expectations see, the cap and emitters "
                              "continuing by their own rules."
     )
-    expected_bau_growth: Growth | None = describe_field(
+    expected_bau_growth: per_year(Growth) | None = describe_field(
         None, unit="fraction/yr", doc="For `rolling`: each re-solve sees the years after the "
-            "current one as the current year's BAU grown at this rate, not their true BAU "
-            "(null: the true BAU).")
+            "current one as the current year's BAU grown at this rate, not their true BAU; a "
+            "list gives the rate of the re-solves made in each year (null: the true BAU).")
     supply_expected: SupplyExpected | None = describe_field(
         None, doc="For `rolling`: the supply planned on until a rule is announced (null: the "
                   "scenario's own supply).")

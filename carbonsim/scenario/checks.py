@@ -106,10 +106,17 @@ def _emitter_checks(emitters: object, years: int | None, out: list) -> list[str]
 
 
 def _expected_supply_checks(raw: dict, years: int | None, out: list) -> None:
-    """behaviour.supply_expected: one value a year, announced within the run."""
+    """behaviour.expected_bau_growth and supply_expected: one value a year, announced within
+    the run."""
     behaviour = raw.get("behaviour")
-    told = behaviour.get("supply_expected") if isinstance(behaviour, dict) else None
-    if not isinstance(told, dict) or years is None:
+    if not isinstance(behaviour, dict) or years is None:
+        return
+    growth = behaviour.get("expected_bau_growth")
+    if isinstance(growth, list) and len(growth) != years:
+        out.append((("behaviour", "expected_bau_growth"),
+                    f"expected {years} values (one per year); got {len(growth)}"))
+    told = behaviour.get("supply_expected")
+    if not isinstance(told, dict):
         return
     where = ("behaviour", "supply_expected")
     cap = told.get("cap")

@@ -11,11 +11,12 @@ its BAU).
 
 Two keys change what a re-solve sees of the years after the current one (only under rolling:
 perfect foresight knows the true path). ``behaviour.expected_bau_growth``: their BAU is the
-current year's grown at that rate, not the true one (`economy.foresight.expected_bau`), so a
-recession is not foreseen but learnt as it comes. ``behaviour.supply_expected``: before its
-``until_year`` the window's supply is its ``cap`` (the auctioned share of each year kept), the
-supply believed in before a rule is announced; from that calendar year on, the real one. The
-years after the run (``foresight_years``) keep the scenario's own supply.
+current year's grown at that rate (a list: the rate of the calendar year re-solving), not the
+true one (`economy.foresight.expected_bau`), so a recession is not foreseen but learnt as it
+comes. ``behaviour.supply_expected``: before its ``until_year`` the window's supply is its
+``cap`` (the auctioned share of each year kept), the supply believed in before a rule is
+announced; from that calendar year on, the real one. The years after the run
+(``foresight_years``) keep the scenario's own supply.
 """
 
 from __future__ import annotations
@@ -39,7 +40,9 @@ def revise(sim) -> None:
     first, stop = min(c, total - 1), min(c + b.horizon_years, total)
     pop, curves = sim.pop, sim.state.curves
     if b.expected_bau_growth is not None and first < sim.years:
-        pop, curves = expected_bau(pop, curves, first, b.expected_bau_growth)
+        g = b.expected_bau_growth
+        rate = g[min(c, sim.years - 1)] if isinstance(g, tuple) else g
+        pop, curves = expected_bau(pop, curves, first, float(rate))
     supply, auction = _supply_seen(sim, sim.sc.start_year + c)
     opening, supply = _starting_point(sim, first, supply)
     lc = least_cost(sim.sc, pop, curves, supply, auction, window=(first, stop), opening_t=opening)

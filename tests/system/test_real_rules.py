@@ -137,19 +137,21 @@ def _year_price(result, year: int) -> np.ndarray:
     return a[a.year == year]["price"].to_numpy()
 
 
-@pytest.mark.parametrize("feature", [True, False])
-def test_rolling_horizons_plan_on_the_expected_bau_and_learn_the_true_one(feature):
+@pytest.mark.parametrize("growth", [0.0, [0.0, 0.9], None])
+def test_rolling_horizons_plan_on_the_expected_bau_and_learn_the_true_one(growth):
     """Two years, caps 330,000 / 270,000 t, banking, a two-year horizon; each emitter's BAU is
     100,000 t in 2030 and 90,000 t in 2031 (the curves narrow with it: A_2031(p) = 0.9 A(p)).
     With ``expected_bau_growth: 0`` the 2030 re-solve sees 2031 as 2030's BAU, 400,000 t on
     A(p): λ (1 + 1.05) A = 800,000 − 600,000, p_2030 = 46.83, and 2030 banks
     330,000 − (400,000 − 46.83 A) = 27,561 t. In 2031 the true BAU is seen: 0.9 A p_2031 =
     360,000 − 270,000 − K_2030, p_2031 = 33.30. On the true BAU (null, the default) 2030 solves
-    λ (1 + 0.9 × 1.05) A = 160,000, p_2030 = 39.47, banking 12,230 t; p_2031 = 41.44."""
-    growth = {"expected_bau_growth": 0.0} if feature else {}
+    λ (1 + 0.9 × 1.05) A = 160,000, p_2030 = 39.47, banking 12,230 t; p_2031 = 41.44. A list
+    gives the rate of each year's re-solves: [0, 0.9] is 0 for 2030's (2031's sees no later
+    year), the same run."""
+    feature = growth is not None
     r = carbonsim.run(four_firms(years=2, cap=[330_000, 270_000], banking=True,
                                  emitter_extra={k: {"output": [100_000, 90_000]} for k in (1, 2, 3, 4)},
-                                 behaviour={**ROLLING_2, **growth}))
+                                 behaviour={**ROLLING_2, "expected_bau_growth": growth}))
     if feature:
         p1 = 200_000 / (A_PER_PRICE * 2.05)
     else:
@@ -185,9 +187,11 @@ def test_a_cap_cut_announced_in_the_second_year_is_planned_on_from_then(feature)
     ({"cap": [330_000], "until_year": 2031}, "supply_expected.cap.*expected 2 values"),
     ({"cap": [330_000, 270_000], "until_year": 2030}, "supply_expected.until_year.*2031-2031"),
     ({"cap": [330_000, 270_000], "until_year": 2040}, "supply_expected.until_year.*got 2040"),
+    (None, "expected_bau_growth.*expected 2 values"),
 ])
-def test_the_expected_supply_has_a_value_a_year_and_is_announced_within_the_run(told, message):
+def test_the_expectations_have_a_value_a_year_and_are_announced_within_the_run(told, message):
     from carbonsim.scenario import ScenarioError
 
+    keys = {"supply_expected": told} if told else {"expected_bau_growth": [0.01, 0.01, 0.01]}
     with pytest.raises(ScenarioError, match=message):
-        four_firms(years=2, banking=True, behaviour={**ROLLING_2, "supply_expected": told})
+        four_firms(years=2, banking=True, behaviour={**ROLLING_2, **keys})
