@@ -17,7 +17,12 @@ __all__ = ["DPI", "FIGSIZE", "plain"]
 
 FIGSIZE = (10.0, 5.6)  # inches; at DPI this is 1200 x 672 px, readable embedded at 100%
 DPI = 120
-_STYLE = {"font.size": 11, "axes.titlesize": 13, "axes.labelsize": 11, "legend.fontsize": 9.5}
+# axes.titley fixed at the top: matplotlib would otherwise search, at every draw and layout
+# pass, for decorations above each axes to lift its title over (top tick labels, an offset
+# text such as "1e6"); carbonsim's axes have none (the one axis that could show an offset text,
+# a price axis, is set to plain numbers), so the titles sit where the search puts them.
+_STYLE = {"font.size": 11, "axes.titlesize": 13, "axes.labelsize": 11, "legend.fontsize": 9.5,
+          "axes.titley": 1.0}
 _BLUE, _ORANGE, _GREEN, _GREY, _RED = "#1f5fa8", "#e07b22", "#2e8b57", "#8c8c8c", "#b8323a"
 _CYCLE = ["#1f5fa8", "#e07b22", "#2e8b57", "#b8323a", "#7b4fa6", "#8c6d31", "#d45aa0", "#4a9bb5"]
 

@@ -8,14 +8,10 @@ Every string that comes from the user (currency, sector, scenario and group name
 
 from __future__ import annotations
 
-import io
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 from matplotlib import dates as mdates
 from matplotlib import ticker
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 
@@ -52,6 +48,7 @@ from carbonsim.outputs.plot_style import (  # noqa: F401 - FIGSIZE, DPI and plai
     _year_axis,
     plain,
 )
+from carbonsim.outputs.png import png_bytes, save_png  # noqa: F401 - public here too
 
 
 def price_path(prices: pd.DataFrame, summary: pd.DataFrame, auctions: pd.DataFrame | None = None,
@@ -285,6 +282,7 @@ def versus_least_cost(summary: pd.DataFrame, currency: str = "EUR", title: str =
     if summary["price_mean"].isna().all():
         _empty_note(left, "no trades in this run")
     left.set_ylabel(plain(f"price ({currency}/t)"))
+    left.ticklabel_format(axis="y", style="plain", useOffset=False)  # no "1e6" under the title
     left.set_title("Allowance price", loc="left")
     _headroom(left)
     width = 0.38
@@ -371,29 +369,3 @@ def run_figures(result, currency: str = "EUR") -> dict[str, Figure]:
         "sector_costs": sector_costs(result.compliance, currency),
         "versus_least_cost": versus_least_cost(result.summary, currency),
     }
-
-
-def png_bytes(fig: Figure) -> bytes:
-    """The figure as PNG bytes at DPI, on white.
-
-    The same bytes as ``fig.savefig(format="png", dpi=DPI, facecolor="white")`` in one draw
-    instead of two: savefig draws once (without rendering) to run the layout engine, then
-    again with it off; the Agg canvas runs it at the start of its only draw.
-    """
-    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
-    facecolor, dpi = fig.get_facecolor(), fig.dpi
-    fig.set_facecolor("white")
-    fig.dpi = DPI
-    try:
-        buf = io.BytesIO()
-        canvas.print_png(buf)
-    finally:
-        fig.set_facecolor(facecolor)
-        fig.dpi = dpi
-    return buf.getvalue()
-
-
-def save_png(fig: Figure, path: Path) -> Path:
-    """Write the figure as a PNG at DPI. Raises OSError if the file cannot be written."""
-    Path(path).write_bytes(png_bytes(fig))
-    return Path(path)

@@ -301,3 +301,20 @@ def test_losing_the_scheduler_mid_batch_keeps_finished_runs_and_says_rerun_resum
     assert "runs are finished and kept in" in message and "run the same command again" in message
     finished = [p for p in runs.iterdir() if not p.name.startswith(".")]
     assert finished and all((p / "report.html").is_file() for p in finished)
+
+
+def test_a_worker_freezes_what_it_starts_with_and_its_preloads_import():
+    # Every module the fork server preloads exists (a wrong name would be skipped silently).
+    import importlib
+
+    from carbonsim.batch import executors
+
+    for name in executors._PRELOAD:
+        importlib.import_module(name)
+    code = ("import gc, os; from carbonsim.batch.executors import _init_worker; "
+            "n = len(gc.get_objects()); _init_worker(os.getpid()); "
+            "print(n > 1000, gc.get_freeze_count() >= n, len(gc.get_objects()) < 100)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["True", "True", "True"]

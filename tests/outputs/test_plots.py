@@ -111,23 +111,6 @@ def test_png_size_and_readability(tmp_path):
     assert (width, height) == (round(plots.FIGSIZE[0] * plots.DPI), round(plots.FIGSIZE[1] * plots.DPI))
 
 
-def _savefig_bytes(fig) -> bytes:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=plots.DPI, facecolor="white")
-    return buf.getvalue()
-
-
-@pytest.mark.parametrize("trades", [True, False])
-def test_png_bytes_are_those_of_savefig_in_one_draw(trades):
-    # The run folder's PNGs stay byte for byte what savefig wrote, in one draw instead of two
-    # (each of a fresh figure: a figure drawn once is laid out from where it was left).
-    result = fake_result(trades=trades)
-    slow = {k: _savefig_bytes(f) for k, f in plots.run_figures(result, "CNY").items()}
-    for name, fig in plots.run_figures(result, "CNY").items():
-        assert plots.png_bytes(fig) == slow[name], name
-        assert fig.get_facecolor() == Figure().get_facecolor() and fig.dpi == plots.DPI
-
-
 def test_volume_bars_draw_the_pixels_of_ax_bar():
     dates = pd.Series(pd.date_range("2021-01-04", periods=300, freq="B"))
     volume = np.random.default_rng(5).integers(1, 10**6, 300).astype(float)
