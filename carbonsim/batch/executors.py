@@ -208,9 +208,23 @@ def _replay(signum: int, handler) -> None:
         os.kill(os.getpid(), signum)
 
 
+def _shadowed() -> bool:
+    """True if a ``carbonsim`` package in the working folder is not the one this process runs.
+
+    The fork server starts as ``python -c`` and imports its preloads on its own search path,
+    whose first entry is the working folder (it does not take this process's path): run from
+    another checkout, the workers would run that checkout's code.
+    """
+    here = Path.cwd() / "carbonsim" / "__init__.py"
+    try:
+        return here.is_file() and not here.samefile(Path(__file__).parents[1] / "__init__.py")
+    except OSError:
+        return False
+
+
 def _context():
     methods = multiprocessing.get_all_start_methods()
-    if "forkserver" in methods:  # workers fork from a clean, warm server: fast start
+    if "forkserver" in methods and not _shadowed():  # workers fork from a warm server: fast
         ctx = multiprocessing.get_context("forkserver")
         ctx.set_forkserver_preload(_PRELOAD)
         return ctx

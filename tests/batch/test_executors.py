@@ -318,3 +318,23 @@ def test_a_worker_freezes_what_it_starts_with_and_its_preloads_import():
                          env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["True", "True", "True"]
+
+
+def test_workers_run_this_package_even_from_another_checkouts_folder(cases, tmp_path, monkeypatch):
+    # The fork server imports from the working folder first: a carbonsim package there that is
+    # not this one makes the pool spawn its workers (they take this process's search path).
+    from carbonsim.batch import executors
+
+    for folder in (ROOT, tmp_path):  # this checkout's own folder, or one without a package
+        monkeypatch.chdir(folder)
+        assert executors._context().get_start_method() == "forkserver"
+    other = tmp_path / "carbonsim" / "batch"  # another checkout: its task says so
+    other.mkdir(parents=True)
+    (tmp_path / "carbonsim" / "__init__.py").write_text("")
+    (other / "__init__.py").write_text("")
+    (other / "executors.py").write_text("def _init_worker(pid):\n    pass\n\n\n"
+                                        "def execute(spec):\n    return spec.run_id, 'other'\n")
+    assert executors._context().get_start_method() == "spawn"
+    spec = plan_batch([cases["textbook"]])[0]
+    done = list(LocalExecutor(1).run([spec]))
+    assert isinstance(done[0][1], RunOutput)
