@@ -12,11 +12,13 @@ __all__ = ["schedule_kernel"]
 
 
 @njit(cache=True)
-def schedule_kernel(lo, hi, width, need, frac, wtp, floor_value, sellable_lots, grid,
+def schedule_kernel(lo, hi, width, rows, need, frac, wtp, floor_value, sellable_lots, grid,
                     scale, buy_ticks, sell_ticks):  # pragma: no cover - compiled
-    """(owner, side, tick, lots) of every order: all buys (emitter, then step order), then
-    all sells. ``scale`` = gap_fraction / min_lot; quantities are in lots."""
-    n, s_count = lo.shape
+    """(owner, side, tick, lots) of every order of the emitters ``rows`` (sorted): all buys
+    (emitter, then step order), then all sells. ``scale`` = gap_fraction / min_lot;
+    quantities are in lots."""
+    s_count = lo.shape[1]
+    n = rows.shape[0]
     k = grid.shape[0]
     b_owner = np.empty(n * k, np.int64)
     b_tick = np.empty(n * k, np.int64)
@@ -28,7 +30,8 @@ def schedule_kernel(lo, hi, width, need, frac, wtp, floor_value, sellable_lots, 
     supply = np.empty(k, np.float64)
     nb = 0
     ns = 0
-    for i in range(n):
+    for r in range(n):
+        i = rows[r]
         for j in range(k):
             p = min(max(grid[j], floor_value[i]), wtp[i])
             a = 0.0

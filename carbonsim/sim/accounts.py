@@ -9,13 +9,23 @@ Quantities are integer tonnes (int64); cash is currency (float64).
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 from carbonsim.errors import InvariantError
 
-__all__ = ["Accounts", "take_oldest_first"]
+__all__ = ["CHECK_ENV", "Accounts", "checks_every_event", "take_oldest_first"]
 
 PARTIES = ("auctioneer", "penalties", "fees", "offset_sellers", "reserve")
+#: Set to 1 to check the invariants after every event of a run, trading sessions included
+#: (the test suite does); otherwise runs check them at the yearly steps and auctions.
+CHECK_ENV = "CARBONSIM_CHECK_EVERY_EVENT"
+
+
+def checks_every_event() -> bool:
+    """Whether runs check the accounts after every event (``CHECK_ENV`` set to 1)."""
+    return os.environ.get(CHECK_ENV, "") == "1"
 
 
 def take_oldest_first(holdings: np.ndarray, qty: np.ndarray) -> np.ndarray:

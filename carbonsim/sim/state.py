@@ -75,7 +75,8 @@ class PopulationState:
                       paid: np.ndarray, received: np.ndarray) -> None:
         """Book a session's purchases and sales (t) and their cash against calendar ``year``."""
         y = min(year, self.years - 1)
-        self.bought_t[:, y] += bought
-        self.sold_t[:, y] += sold
-        self.spent[:, y] += paid
-        self.received[:, y] += received
+        rows = np.flatnonzero(bought | sold)  # only the rows that trade (cash moves with them)
+        self.bought_t[rows, y] += bought[rows]
+        self.sold_t[rows, y] += sold[rows]
+        self.spent[rows, y] += paid[rows]
+        self.received[rows, y] += received[rows]
