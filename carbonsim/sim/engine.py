@@ -73,6 +73,8 @@ class Simulation:
         self.progress: ProgressCallback | None = None  # called after each session and deadline
         self.tally: Tally | None = None
         self.check_every_event = checks_every_event()  # else yearly steps and auctions only
+        self.epoch = 0  # advanced at every event: what positions keep holds within one (positions.py)
+        self.day_cache: list | None = None
 
     # --- the calendar ---------------------------------------------------------------------
     def run(self) -> Ledger:
@@ -104,6 +106,7 @@ class Simulation:
         for t, step, arg in sorted(events, key=lambda e: e[0]):
             yield env.timeout(t - env.now)
             self.state.accrue_to(int(t))
+            self.epoch += 1
             step(arg)
             if check:
                 self.acc.check()
