@@ -1,5 +1,7 @@
 """Positions kept within a step (positions.DayTerms) against positions computed afresh."""
 
+import copy
+
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -49,23 +51,23 @@ def test_kept_positions_follow_trades_and_offset_purchases(run_sim, seed, day_sh
     start = sim.schedule.year_starts
     day = int(start[0] + day_share * (start[2] - start[0]))
     sim.epoch += 1
-    holdings, offsets = sim.acc.holdings.copy(), sim.acc.offsets.copy()
-    bought, issued = sim.ledger.offsets_bought_t.copy(), sim.acc.offsets_issued
+    acc, bought = copy.deepcopy(sim.acc), sim.ledger.offsets_bought_t.copy()
     try:
         for _ in range(3):
             _same(P.positions(sim, day), _fresh(sim, day))
-            who = rng.integers(0, sim.n, 5)
-            sim.acc.holdings[who, rng.integers(0, sim.years, 5)] += rng.integers(0, 1000, 5)
+            qty = np.zeros(sim.n, np.int64)
+            qty[rng.integers(0, sim.n, 5)] = rng.integers(0, 1000, 5)
+            sim.acc.issue(qty, int(rng.integers(0, sim.years)))
+            sim.acc.deliver(np.roll(qty, 1), qty)  # and traded on
             qty = np.zeros(sim.n, np.int64)
             qty[rng.integers(0, sim.n, 3)] = rng.integers(1, 100, 3)
-            sim.acc.offsets += qty
-            sim.acc.offsets_issued += int(qty.sum())
+            sim.acc.buy_offsets(qty, 10.0)
             sim.ledger.offsets_bought_t[:, min(sim.state.year_of(day), sim.years - 1)] += qty
             _same(P.positions(sim, day, offered_now_t=7, auction_day=True),
                   _fresh(sim, day, offered_now_t=7, auction_day=True))
+            sim.acc.check()
     finally:
-        sim.acc.holdings[:], sim.acc.offsets[:] = holdings, offsets
-        sim.ledger.offsets_bought_t[:], sim.acc.offsets_issued = bought, issued
+        sim.acc, sim.ledger.offsets_bought_t[:] = acc, bought
 
 
 def test_a_change_within_a_step_without_a_new_epoch_is_caught_by_the_checks(run_sim):
