@@ -121,14 +121,15 @@ def schedule_orders(curves: MacCurves, need_t: np.ndarray, frac_left: float | np
             (np.asarray(sellable_t) // min_lot).astype(np.float64), grid, gap_fraction / min_lot,
             np.floor(np.maximum(grid - fee_per_t, 0.0) / tick + 1e-9).astype(np.int64),
             np.ceil((grid + fee_per_t) / tick - 1e-9).astype(np.int64))
-    bo, bt, bq, so, st, sq = (_schedule_numba if b == "numba" else _schedule_numpy)(*args)
-    who = np.concatenate([bo, so])
-    return Orders(
-        owner=who if owner is None else owner[who],
-        side=np.concatenate([np.ones(bo.size, np.int8), -np.ones(so.size, np.int8)]),
-        price=np.concatenate([bt, st]),
-        qty=(np.concatenate([bq, sq]) * min_lot).astype(np.int64),
-    )
+    if b == "numba":
+        who, side, price, qty = _schedule_numba(*args, min_lot)
+    else:
+        bo, bt, bq, so, st, sq = _schedule_numpy(*args)
+        who = np.concatenate([bo, so])
+        side = np.concatenate([np.ones(bo.size, np.int8), -np.ones(so.size, np.int8)])
+        price = np.concatenate([bt, st])
+        qty = (np.concatenate([bq, sq]) * min_lot).astype(np.int64)
+    return Orders(owner=who if owner is None else owner[who], side=side, price=price, qty=qty)
 
 
 def _schedule_numpy(curves, rows, need, frac, wtp, floor_value, sellable_lots, grid, scale,
