@@ -52,10 +52,11 @@ def first_slice(qty: np.ndarray, total: int) -> np.ndarray:
 def forecasts(scenario, population, rng: np.random.Generator) -> np.ndarray:
     """Each emitter's forecast of its BAU emissions, made before each year (N, Y) t.
 
-    Expected output × intensity, with a relative error of ``behaviour.output_uncertainty``.
+    Expected output × intensity, with a relative error of ``behaviour.output_uncertainty``;
+    stored year by year (column-major: a year's forecasts are read together).
     """
     noise = rng.normal(0.0, scenario.behaviour.output_uncertainty, size=population.bau_t.shape)
-    return population.expected_output * population.intensity * (1.0 + noise)
+    return np.asfortranarray(population.expected_output * population.intensity * (1.0 + noise))
 
 
 def values(sim, pos: Position, day: int, *, auction: bool = False) -> Values:
