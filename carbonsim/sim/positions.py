@@ -14,6 +14,7 @@ and must be identical.
 
 from __future__ import annotations
 
+import importlib.util
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,6 +27,9 @@ from carbonsim.sim.timing import prior_obligation
 
 __all__ = ["DayTerms", "Position", "abatement_rate", "auctions_to_come", "bau_rate",
            "day_terms", "positions", "price_path"]
+
+#: How positions are computed: compiled when numba is installed (the same floats), else numpy.
+POSITIONS_BACKEND = "numba" if importlib.util.find_spec("numba") is not None else "numpy"
 
 
 @dataclass(frozen=True)
@@ -150,11 +154,11 @@ def positions(sim, day: int, offered_now_t: int = 0, *, auction_day: bool = Fals
     than terms computed afresh.
     """
     terms, earmarked = _kept(sim, day)
-    pos = _position(sim, day, terms, earmarked, offered_now_t, auction_day)
+    pos = _position(sim, day, terms, earmarked, offered_now_t, auction_day, POSITIONS_BACKEND)
     if getattr(sim, "check_every_event", False):
         fresh = day_terms(sim, day)
         ref = _position(sim, day, fresh, None if fresh.prior is None else _earmarked(sim, fresh.c),
-                        offered_now_t, auction_day)
+                        offered_now_t, auction_day, "numpy")
         for name in ("short", "current", "frac_left", "year", "keep", "expected_t"):
             if not np.array_equal(getattr(pos, name), getattr(ref, name), equal_nan=True):
                 raise InvariantError(f"positions on day {day}: kept {name} differs from a fresh one")
@@ -162,7 +166,15 @@ def positions(sim, day: int, offered_now_t: int = 0, *, auction_day: bool = Fals
 
 
 def _position(sim, day: int, terms: DayTerms, earmarked, offered_now_t: int,
-              auction_day: bool) -> Position:
+              auction_day: bool, backend: str = "numpy") -> Position:
+    if backend == "numba":
+        short, current, keep = _compiled(sim, terms, earmarked)
+        if terms.current is None:
+            return Position(short, current, 0.0, terms.c, keep, np.zeros(sim.n))
+        future = auctions_to_come(sim, day, offered_now_t, auction_day=auction_day)
+        emissions = terms.current[0]
+        current = current - _counted_supply(sim, day, terms.c, current, emissions, future)
+        return Position(short, current, terms.f, terms.c, keep, emissions)
     acc, c, f = sim.acc, terms.c, terms.f
     held = acc.held() + terms.pending  # allowances, t
     offsets = acc.offsets.astype(np.float64)
@@ -188,6 +200,28 @@ def _position(sim, day: int, terms: DayTerms, earmarked, offered_now_t: int,
     else:
         current, f, emissions = -held, 0.0, np.zeros(sim.n)
     return Position(short, current, f, c, np.asarray(keep, dtype=np.int64), emissions)
+
+
+def _compiled(sim, terms: DayTerms, earmarked):
+    """The numpy branch's short, current (before the supply to come) and keep, compiled."""
+    from carbonsim.sim._positions_numba import position_kernel
+
+    n, acc = sim.n, sim.acc
+    none = np.zeros(0)
+    obligation = cap = pending = borrow = to_issue = none
+    ints = np.zeros(0, np.int64) if earmarked is None else earmarked
+    last, interim = 0, False
+    if terms.prior is not None:
+        obligation, cap, pending, borrow, to_issue, last = terms.prior
+        borrow = np.broadcast_to(np.asarray(borrow, np.float64), (n,))
+        interim = to_issue is not None
+        to_issue = np.broadcast_to(np.asarray(to_issue if interim else 0.0, np.float64), (n,))
+    owed_cap = base = none
+    if terms.current is not None:
+        _, _, owed_cap, base = terms.current
+    return position_kernel(acc.held_t, terms.pending, acc.offsets, acc.holdings, last,
+                           terms.prior is not None, obligation, cap, ints, pending, borrow,
+                           interim, to_issue, terms.current is not None, owed_cap, base)
 
 
 def _counted_supply(sim, day: int, c: int, gap: np.ndarray, emissions: np.ndarray,

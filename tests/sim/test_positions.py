@@ -87,3 +87,47 @@ def test_a_change_within_a_step_without_a_new_epoch_is_caught_by_the_checks(run_
         _same(P.positions(sim, day), _fresh(sim, day))
     finally:
         sim.state.plan_rate, sim.check_every_event = saved, False
+
+
+@pytest.fixture(scope="module")
+def period_sim():
+    """Three-year control periods with interim deadlines and borrowing (every branch)."""
+    data = scenario_dict(load_scenario(SCENARIOS / "sectors-generated.yaml"))
+    data.update(years=3)
+    data["compliance"].update(period_years=3, interim_share=0.5, borrowing=0.1)
+    scenario = load_scenario_dict(data)
+    seq = np.random.SeedSequence(scenario.seed).spawn(2)
+    sim = Simulation(scenario, build_population(scenario, np.random.default_rng(seq[0])),
+                     np.random.default_rng(seq[1]))
+    sim.run()
+    return sim
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), day_share=st.floats(0.0, 1.2),
+       which=st.sampled_from(["run_sim", "period_sim"]))
+def test_compiled_positions_are_the_numpy_positions(request, seed, day_share, which):
+    """The compiled position kernel (the default with numba) against the numpy code, to the
+    bit, on random holdings, offsets and days (prior year open or closed, interim deadlines,
+    borrowing, after the last year)."""
+    pytest.importorskip("numba")
+    sim = request.getfixturevalue(which)
+    rng = np.random.default_rng(seed)
+    start = sim.schedule.year_starts
+    day = int(start[0] + day_share * (start[sim.years] - start[0]))
+    acc = copy.deepcopy(sim.acc)
+    try:
+        qty = np.zeros(sim.n, np.int64)
+        who = rng.integers(0, sim.n, sim.n // 3)
+        qty[who] = rng.integers(0, 10**6, who.size)
+        sim.acc.issue(qty, int(rng.integers(0, sim.years)))
+        sim.acc.buy_offsets(np.where(rng.random(sim.n) < 0.3, rng.integers(0, 10**5, sim.n), 0), 1.0)
+        terms = P.day_terms(sim, day)
+        earmarked = None if terms.prior is None else P._earmarked(sim, terms.c)
+        a = P._position(sim, day, terms, earmarked, 3, False, "numba")
+        b = P._position(sim, day, terms, earmarked, 3, False, "numpy")
+        _same(a, b)
+        for name in ("short", "current"):  # signed zeros alike too
+            assert np.array_equal(np.signbit(getattr(a, name)), np.signbit(getattr(b, name)))
+    finally:
+        sim.acc = acc
