@@ -50,7 +50,7 @@ def plan_rate(curves: MacCurves, need_t: np.ndarray, frac_left: float,
     MAC⁻¹(value); where ``value`` sits on a step technology (a vertical part of the curve) the
     emitter uses just enough of the step to cover its need.
     """
-    lower, upper = abatement_at(curves, np.column_stack([np.nextafter(value, -np.inf), value])).T
+    lower, upper = abatement_at(curves, np.nextafter(value, -np.inf)), abatement_at(curves, value)
     wanted = need_t / frac_left if frac_left > 0 else np.zeros_like(need_t)
     return np.clip(wanted, lower, upper)
 

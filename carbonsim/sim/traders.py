@@ -45,6 +45,8 @@ class Values:
 
 def first_slice(qty: np.ndarray, total: int) -> np.ndarray:
     """The first ``total`` tonnes of ``qty`` (N,) taken in index order."""
+    if total <= 0:  # the usual case (no regulator leg): nothing is taken
+        return np.zeros_like(qty)
     before = np.cumsum(qty) - qty
     return np.clip(total - before, 0, qty)
 
