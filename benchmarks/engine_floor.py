@@ -31,7 +31,11 @@ from engine_cases import case  # noqa: E402
 
 @dataclass(frozen=True)
 class FloorInputs:
-    """One session's inputs: curves, positions (t), the fraction of the year left, the grid."""
+    """One session's inputs: curves, positions (t), the fraction of the year left, the grid.
+
+    ``columns``: per MAC segment column that any emitter uses, its (lo, hi, width) on the rows
+    that use it, as (n, 1) arrays, and those rows (prepared once a year, as the engine does).
+    """
 
     curves: MacCurves
     need_t: np.ndarray
@@ -39,6 +43,28 @@ class FloorInputs:
     frac_left: float
     grid: np.ndarray  # currency/t, K prices
     tick: float
+    columns: tuple = ()
+
+
+def _columns(curves: MacCurves) -> tuple:
+    out = []
+    for s in range(curves.lo.shape[1]):
+        rows = np.flatnonzero(curves.width_t[:, s] > 0)
+        if rows.size:
+            out.append((rows, *(a[rows, s][:, None] for a in (curves.lo, curves.hi, curves.width_t))))
+    return tuple(out)
+
+
+def _abatement(x: FloorInputs) -> np.ndarray:
+    """MAC⁻¹ at every grid price, (N, K), in bare numpy: segment column by column."""
+    out = np.zeros((x.need_t.shape[0], x.grid.shape[0]))
+    p = x.grid[None, :]
+    for rows, lo, hi, w in x.columns:
+        span = hi - lo
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ramp = np.where(span > 0, np.clip((p - lo) / span, 0.0, 1.0), p >= lo)
+        out[rows] += w * ramp
+    return out
 
 
 def floor_inputs(scenario, price: float = 60.0, seed: int = 0) -> FloorInputs:
@@ -52,13 +78,13 @@ def floor_inputs(scenario, price: float = 60.0, seed: int = 0) -> FloorInputs:
     need = f * (abatement_at(curves, price) + rng.normal(0.0, 0.02, bau.shape) * bau)
     k = scenario.behaviour.bid_steps
     grid = np.clip(price + 0.2 * price * np.linspace(-1.0, 1.0, k), 0.0, None)
-    return FloorInputs(curves, need, np.floor(0.1 * bau), f, grid, scenario.market.tick)
+    return FloorInputs(curves, need, np.floor(0.1 * bau), f, grid, scenario.market.tick,
+                       _columns(curves))
 
 
 def floor_session(x: FloorInputs):
     """N × K schedule values, their orders and one call auction of them (bare numpy)."""
-    n, k = x.need_t.shape[0], x.grid.shape[0]
-    lots = x.need_t[:, None] - x.frac_left * abatement_at(x.curves, np.broadcast_to(x.grid, (n, k)))
+    lots = x.need_t[:, None] - x.frac_left * _abatement(x)
     demand = np.maximum(np.floor(lots + 0.5), 0.0)
     supply = np.minimum(np.maximum(np.floor(0.5 - lots), 0.0), x.sellable_t[:, None])
     demand[:, :-1] -= demand[:, 1:]
