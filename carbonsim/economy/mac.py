@@ -135,9 +135,9 @@ def abatement_at(curves: MacCurves, price: np.ndarray | float) -> np.ndarray:
     p = np.asarray(price, dtype=np.float64)
     if p.ndim < 2:
         p = np.broadcast_to(p, (n,))
-    if MAC_BACKEND == "numba":
-        out = _kernels().abatement_kernel(curves.lo, curves.hi, curves.width_t,
-                                          p if p.ndim == 2 else p[:, None])
+    if MAC_BACKEND == "numba":  # prices as one array type: one compiled variant
+        prices = np.array(p if p.ndim == 2 else p[:, None], dtype=np.float64, order="C")
+        out = _kernels().abatement_kernel(curves.lo, curves.hi, curves.width_t, prices)
         return out if p.ndim == 2 else out[:, 0]
     return _abatement_at_numpy(curves, p)
 

@@ -213,9 +213,10 @@ def _compiled(sim, terms: DayTerms, earmarked):
     last, interim = 0, False
     if terms.prior is not None:
         obligation, cap, pending, borrow, to_issue, last = terms.prior
-        borrow = np.broadcast_to(np.asarray(borrow, np.float64), (n,))
+        # (contiguous arrays throughout: one compiled variant)
+        borrow = np.array(np.broadcast_to(np.asarray(borrow, np.float64), (n,)))
         interim = to_issue is not None
-        to_issue = np.broadcast_to(np.asarray(to_issue if interim else 0.0, np.float64), (n,))
+        to_issue = np.array(np.broadcast_to(np.asarray(to_issue if interim else 0.0, np.float64), (n,)))
     owed_cap = base = none
     if terms.current is not None:
         _, _, owed_cap, base = terms.current
