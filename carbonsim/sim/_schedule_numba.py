@@ -5,27 +5,45 @@ installed (extra ``fast``); tests check that both give identical orders.
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 from numba import njit
 
 __all__ = ["schedule_kernel"]
 
 
-@njit(cache=True)
 def schedule_kernel(lo, hi, width, rows, need, frac, wtp, floor_value, sellable_lots, grid,
-                    scale, buy_ticks, sell_ticks, min_lot):  # pragma: no cover - compiled
+                    scale, buy_ticks, sell_ticks, min_lot):
     """(owner, side, tick, qty) of every order of the emitters ``rows`` (sorted): all buys
     (emitter, then step order), then all sells. ``scale`` = gap_fraction / min_lot; schedules
-    are in lots, orders in t (lots × ``min_lot``)."""
+    are in lots, orders in t (lots × ``min_lot``). The kernel writes into work buffers kept
+    per thread (large fresh ones would cost their page faults every session)."""
+    size = rows.shape[0] * grid.shape[0]
+    work = getattr(_WORK, "buffers", None)
+    if work is None or work.shape[1] < size:
+        work = _WORK.buffers = np.empty((6, max(size, 1024)), np.int64)
+    nb, ns = _orders_kernel(lo, hi, width, rows, need, frac, wtp, floor_value, sellable_lots,
+                            grid, scale, buy_ticks, sell_ticks, min_lot, work)
+    owner, tick, qty = (np.concatenate([work[b, :nb], work[b + 3, :ns]]) for b in range(3))
+    side = np.empty(nb + ns, np.int8)
+    side[:nb] = 1
+    side[nb:] = -1
+    return owner, side, tick, qty
+
+
+_WORK = threading.local()
+
+
+@njit(cache=True)
+def _orders_kernel(lo, hi, width, rows, need, frac, wtp, floor_value, sellable_lots, grid,
+                   scale, buy_ticks, sell_ticks, min_lot, work):  # pragma: no cover - compiled
+    """Buys' (owner, tick, qty) into work rows 0-2 and sells' into rows 3-5; (buys, sells)."""
     s_count = lo.shape[1]
     n = rows.shape[0]
     k = grid.shape[0]
-    owner = np.empty(2 * n * k, np.int64)  # buys from the front; sells copied after them
-    tick = np.empty(2 * n * k, np.int64)
-    qty = np.empty(2 * n * k, np.int64)
-    s_owner = np.empty(n * k, np.int64)
-    s_tick = np.empty(n * k, np.int64)
-    s_qty = np.empty(n * k, np.int64)
+    owner, tick, qty = work[0], work[1], work[2]
+    s_owner, s_tick, s_qty = work[3], work[4], work[5]
     p_eff = np.empty(k, np.float64)
     abated = np.empty(k, np.float64)
     demand = np.empty(k, np.float64)
@@ -72,10 +90,4 @@ def schedule_kernel(lo, hi, width, rows, need, frac, wtp, floor_value, sellable_
                 s_tick[ns] = sell_ticks[j]
                 s_qty[ns] = np.int64(q * min_lot)
                 ns += 1
-    owner[nb:nb + ns] = s_owner[:ns]
-    tick[nb:nb + ns] = s_tick[:ns]
-    qty[nb:nb + ns] = s_qty[:ns]
-    side = np.empty(nb + ns, np.int8)
-    side[:nb] = 1
-    side[nb:] = -1
-    return owner[:nb + ns].copy(), side, tick[:nb + ns].copy(), qty[:nb + ns].copy()
+    return nb, ns
