@@ -118,3 +118,25 @@ def test_scheduling_only_some_rows_is_scheduling_everyone_with_the_others_idle(s
                            rows=np.flatnonzero(active))
     for field in ("owner", "side", "price", "qty"):
         assert np.array_equal(getattr(slow, field), getattr(fast, field)), field
+
+
+def test_compiled_schedules_in_threads_match_the_numpy_ones():
+    """The compiled kernel's work buffers are per thread: schedules built in several threads
+    at once are each the numpy schedule (threads of a batch run may build them together)."""
+    pytest.importorskip("numba")
+    from concurrent.futures import ThreadPoolExecutor
+
+    def case(seed):
+        rng = np.random.default_rng(seed)
+        n = int(rng.integers(50, 400))
+        curves = linear_curves(rng.uniform(1, 300, n), rng.uniform(0, 500, n))
+        args = (curves, rng.normal(0, 200, n), 0.5, np.full(n, 400.0), np.zeros(n),
+                rng.integers(0, 500, n), price_grid(100.0, 90.0, int(rng.integers(2, 12))), 0.01)
+        return args, schedule_orders(*args, backend="numpy")
+
+    cases = [case(seed) for seed in range(16)]
+    with ThreadPoolExecutor(4) as pool:
+        got = list(pool.map(lambda c: schedule_orders(*c[0], backend="numba"), cases))
+    for (_, want), o in zip(cases, got):
+        for field in ("owner", "side", "price", "qty"):
+            assert np.array_equal(getattr(o, field), getattr(want, field)), field
