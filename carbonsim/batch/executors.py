@@ -288,11 +288,25 @@ class LocalExecutor:
 
 
 def _stop(pool: cf.ProcessPoolExecutor) -> None:
-    """Cancel what is queued and end the workers now (runs in progress are lost)."""
+    """Cancel what is queued and end the workers now (runs in progress are lost).
+
+    A worker ended while it was writing a result leaves half a message in the result pipe,
+    and the pool's manager thread, reading it, would wait for the rest forever (and with it the
+    interpreter's exit, which joins that thread). Once the workers are gone this process holds
+    the pipe's only write end: closing it turns that wait into an end of file, which the
+    manager thread treats as a broken pool and exits.
+    """
     processes = list((getattr(pool, "_processes", None) or {}).values())
+    results = getattr(pool, "_result_queue", None)
     pool.shutdown(wait=False, cancel_futures=True)
     for proc in processes:
         if proc.is_alive():
             proc.terminate()
     for proc in processes:
         proc.join(timeout=5)
+        if proc.is_alive():  # SIGTERM is not ignored by workers; this is a last resort
+            proc.kill()
+            proc.join(timeout=5)
+    writer = getattr(results, "_writer", None)
+    if writer is not None and not writer.closed:
+        writer.close()

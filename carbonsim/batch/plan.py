@@ -240,6 +240,7 @@ def run_batch(scenarios: Sequence, out: str | os.PathLike | None = None, *, repl
     folder = Path(out) if out is not None else default_batch_dir(specs, root)
     check_batch_folder(folder)
     tables: dict[str, _Tables] = {}
+    status: dict[str, str] = {}  # run id -> resumed or finished: its folder is complete
     try:
         # The cluster is reached before the folder is made: a wrong address leaves nothing.
         with _cluster(scheduler) as dask, batch_folder(folder):
@@ -249,7 +250,6 @@ def run_batch(scenarios: Sequence, out: str | os.PathLike | None = None, *, repl
                     "executor": f"dask {scheduler}" if scheduler else "local", "started_utc": _utc_now()}
             replace_bytes(folder / "batch.json", (json.dumps(info, indent=2) + "\n").encode())
             failures: dict[str, str] = {}
-            status: dict[str, str] = {}
             task_times: dict[str, float] = {}
             todo = []
             for spec in specs:
@@ -275,18 +275,18 @@ def run_batch(scenarios: Sequence, out: str | os.PathLike | None = None, *, repl
                         failures[spec.run_id] = outcome
                     else:
                         write_run_folder(folder / "runs" / spec.run_id, outcome.files)
+                        status[spec.run_id] = "finished"  # its folder is complete from here
                         tables[spec.run_id] = _read_tables(outcome.files)
-                        status[spec.run_id] = "finished"
                         task_times[spec.run_id] = outcome.task_time_s
                     if tracker is not None:
                         tracker.advance(failed=isinstance(outcome, str))
             summary, runs, fails = write_outputs(folder, specs, tables, failures, status, task_times,
                                                  info, time.perf_counter() - t0)
     except KeyboardInterrupt as exc:
-        raise BatchInterrupted(len(tables), len(specs), folder,
+        raise BatchInterrupted(len(status), len(specs), folder,
                                int(getattr(exc, "signum", 2))) from None
     except ClusterLost as exc:
-        raise ClusterLost(f"{exc}; {len(tables)} of {len(specs)} runs are finished and kept in "
+        raise ClusterLost(f"{exc}; {len(status)} of {len(specs)} runs are finished and kept in "
                           f"{folder / 'runs'}: run the same command again to resume (with the "
                           "scheduler running)") from None
     return BatchResult(folder, summary, runs, fails, len(tables) - resumed, resumed,

@@ -149,7 +149,7 @@ def _abatement_at_numpy(curves: MacCurves, p: np.ndarray) -> np.ndarray:
     for s, rows, step in curves._columns:
         lo, hi, w = (a[rows, s][extra] for a in (curves.lo, curves.hi, curves.width_t))
         pr = p[rows]
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # subnormal widths
             ramp = np.clip((pr - lo) / (hi - lo), 0.0, 1.0)
         if step.any():  # a step (hi == lo) is used in full from its cost up
             ramp = np.where(step[extra], pr >= lo, ramp)
@@ -185,7 +185,7 @@ def _marginal_cost_numpy(curves: MacCurves, a: np.ndarray) -> np.ndarray:
         w, lo, hi = curves.width_t[rows, s], curves.lo[rows, s], curves.hi[rows, s]
         r = left[rows]
         ends = open_[rows] & (r <= w)  # the abatement ends inside this segment
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # subnormal widths
             at = np.where(step, lo, lo + (hi - lo) * np.clip(r / w, 0.0, 1.0))
         price[rows] = np.where(ends, at, price[rows])
         open_[rows] &= ~ends

@@ -38,6 +38,7 @@ from carbonsim.scenario.models import (
     Participation,
     Reserves,
     Scenario,
+    SupplyExpected,
     Trigger,
 )
 from carbonsim.scenario.commands import validate_file, validate_files
@@ -69,6 +70,7 @@ __all__ = [
     "Reserves",
     "Scenario",
     "ScenarioError",
+    "SupplyExpected",
     "SectorGen",
     "SweepPoint",
     "Trigger",

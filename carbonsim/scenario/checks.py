@@ -1,6 +1,7 @@
 """Checks across sections of a scenario, run on the raw data so that they report together with
 the type errors: per-year list lengths, duplicate emitter ids, sectors against allocation
-entries, auctioned share against cap and auction dates, sweep keys.
+entries, auctioned share against cap and auction dates, sweep keys, the expected supply's
+length and announcement year.
 
 Each check looks only at values of the right type and skips the rest (those get type errors).
 """
@@ -57,6 +58,7 @@ def cross_check(raw: dict) -> list[tuple[Path, str]]:
     cap = raw.get("cap")
     if years is not None and isinstance(cap, list) and len(cap) != years:
         out.append((("cap",), f"expected {years} values (one per year); got {len(cap)}"))
+    _expected_supply_checks(raw, years, out)
     _allocation_checks(raw, sectors, out)
     _sweep_checks(raw, out)
     compliance = raw.get("compliance")
@@ -101,6 +103,31 @@ def _emitter_checks(emitters: object, years: int | None, out: list) -> list[str]
                     f"expected {years} values (one per year); got {len(value)}",
                 ))
     return sectors if complete else None
+
+
+def _expected_supply_checks(raw: dict, years: int | None, out: list) -> None:
+    """behaviour.expected_bau_growth and supply_expected: one value a year, announced within
+    the run."""
+    behaviour = raw.get("behaviour")
+    if not isinstance(behaviour, dict) or years is None:
+        return
+    growth = behaviour.get("expected_bau_growth")
+    if isinstance(growth, list) and len(growth) != years:
+        out.append((("behaviour", "expected_bau_growth"),
+                    f"expected {years} values (one per year); got {len(growth)}"))
+    told = behaviour.get("supply_expected")
+    if not isinstance(told, dict):
+        return
+    where = ("behaviour", "supply_expected")
+    cap = told.get("cap")
+    if isinstance(cap, list) and len(cap) != years:
+        out.append(((*where, "cap"), f"expected {years} values (one per year); got {len(cap)}"))
+    start, year = _int(raw.get("start_year"), 1900, 2200), told.get("until_year")
+    if start is not None and isinstance(year, int) and not isinstance(year, bool) \
+            and not start < year < start + years:
+        out.append(((*where, "until_year"),
+                     f"expected a year after the first and within the run ({start + 1}-"
+                     f"{start + years - 1}: the supply is announced in it); got {year}"))
 
 
 def _allocation_checks(raw: dict, sectors: list[str] | None, out: list) -> None:

@@ -11,6 +11,7 @@ random draws above their mean); ``check_text`` and ``check_sizes`` report what g
 | MAX_PRICE | 1e9 currency/t | penalties, reserve prices, floor, ceiling, triggers, fees, offsets |
 | MIN_TICK | 1e-6 currency/t | market.tick (MAX_PRICE is then 1e15 ticks) |
 | MAX_TONNES | 1e13 t | caps, allocations, volumes, thresholds; all emitters' BAU in any year |
+| MAX_YEARS | 500 | years, horizons, control periods |
 | MAX_EMITTER_YEARS | 2,097,152 | emitters × years (MAX_RUN_BYTES at BYTES_PER_EMITTER_YEAR) |
 | MAX_TEXT | 10,000 characters | any text or key (description included) |
 | MAX_NAME, MAX_LABEL | 100, 100 characters | name; ids and sectors |
@@ -45,6 +46,7 @@ __all__ = [
 ]
 
 MAX_NUMBER = 1e15
+MAX_YEARS = 500
 MAX_PRICE = 1e9
 MIN_TICK = 1e-6
 MAX_TONNES = 1e13

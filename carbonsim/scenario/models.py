@@ -40,15 +40,14 @@ from carbonsim.scenario.types import (
     NonEmptyStr,
     NonNegative,
     OpenFraction,
-    Positive,
     Price,
-    RateBelowOne,
     Slug,
     Tonnes,
     describe_field,
     number_or_list,
 )
-from carbonsim.scenario.limits import MAX_CURRENCY, MAX_PRICE, MAX_TEXT, MAX_TONNES, MIN_TICK
+from carbonsim.scenario.behaviour import Behaviour, Participation, SupplyExpected  # noqa: F401  (part of the format)
+from carbonsim.scenario.limits import MAX_CURRENCY, MAX_PRICE, MAX_TEXT, MAX_TONNES, MAX_YEARS, MIN_TICK
 
 __all__ = [
     "EXPECTATIONS",
@@ -66,10 +65,10 @@ __all__ = [
     "Participation",
     "Reserves",
     "Scenario",
+    "SupplyExpected",
     "Trigger",
 ]
 
-MAX_YEARS = 500
 MECHANISMS = ("call_auction", "continuous")
 EXPECTATIONS = ("myopic", "hotelling", "perfect_foresight")
 
@@ -224,73 +223,6 @@ class Compliance(BaseModel):
                 "1, e.g. 3, or remove interim_share)"
             )
         return value
-
-
-class Participation(BaseModel):
-    """Share of emitters trading in a session, rising from ``start`` to ``at_deadline``."""
-
-    model_config = MODEL_CONFIG
-    start: OpenFraction = describe_field(unit="fraction", doc="At the start of the year.")
-    at_deadline: OpenFraction = describe_field(unit="fraction", doc="At the compliance deadline.")
-    rise_days: Positive | None = describe_field(
-        None, unit="days", doc="Procrastination: start + (at_deadline - start) * exp(-d / "
-            "rise_days), d the days to the deadline's last session (null: linear in time).")
-    prior_year: bool = describe_field(
-        False, strict=True, doc="The share also applies to the market in the prior year's vintages.")
-
-
-class Behaviour(BaseModel):
-    """How emitters value allowances and trade."""
-
-    model_config = MODEL_CONFIG
-    expectations: Literal["myopic", "hotelling", "perfect_foresight", "rolling"] = describe_field(
-        "myopic", doc="Price expectations: the price path emitters expect (MODEL.md section 5)."
-    )
-    horizon_years: Annotated[Int, Field(ge=1, le=MAX_YEARS)] | None = describe_field(
-        None, unit="years", doc="For `rolling`: years planned ahead, the current one included."
-    )
-    foresight_years: Annotated[Int, Field(ge=0, le=MAX_YEARS)] = describe_field(
-        0, unit="years", doc="Years after the run that expectations see, the cap and emitters "
-                             "continuing by their own rules."
-    )
-    discount_rate: RateBelowOne = describe_field(0.05, unit="fraction/yr", doc="Discount rate.")
-    bid_steps: Annotated[Int, Field(ge=1, le=50)] = describe_field(
-        8, doc="Price steps of each emitter's order schedule."
-    )
-    participation: Participation | None = describe_field(
-        None, doc="Participation rising to the deadline (null: everyone every session)."
-    )
-    gap_fraction: OpenFraction = describe_field(
-        1.0, unit="fraction", doc="Share of the position gap traded per session."
-    )
-    output_uncertainty: Annotated[NonNegative, Field(le=1)] = describe_field(
-        0.0, unit="fraction", doc="SD of an emitter's relative error forecasting its output."
-    )
-    review_days: Annotated[Int, Field(ge=1)] | None = describe_field(
-        None, unit="days", doc="Days between abatement reviews (null: every session)."
-    )
-    bank_capacity: NonNegative | None = describe_field(
-        None, unit="fraction of annual emissions",
-        doc="Allowances an emitter is willing to hold beyond its needs, as a share of its "
-            "annual emissions (null: unlimited).",
-    )
-    carry_rate: RateBelowOne = describe_field(
-        0.0, unit="fraction/yr",
-        doc="Interest on cash tied up in allowances bought before they are needed: a buyer pays "
-            "at most the expected price discounted for the time to the deadline's last session.")
-    emissions_uncertainty: NonNegative = describe_field(
-        0.0, unit="fraction", doc="SD of the forecast of the rest of the year's emissions, as a "
-            "share of the year's expected emissions times the share of the year left.")
-    trade_confidence: Annotated[float, Field(ge=0.5, lt=1, strict=True)] = describe_field(
-        0.9, unit="probability", doc="How sure an emitter is of the part of its gap it trades.")
-
-
-    @model_validator(mode="after")
-    def _rolling_has_a_horizon(self) -> "Behaviour":
-        if self.expectations == "rolling" and self.horizon_years is None:
-            raise ValueError("expectations: rolling needs behaviour.horizon_years (years planned "
-                             "ahead, the current one included), e.g. horizon_years: 5")
-        return self
 
 
 class Scenario(BaseModel):

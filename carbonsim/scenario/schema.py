@@ -39,6 +39,7 @@ from carbonsim.scenario.models import (
     Participation,
     Reserves,
     Scenario,
+    SupplyExpected,
     Trigger,
 )
 
@@ -87,6 +88,7 @@ _SECTIONS: list[tuple[str, type[BaseModel], str]] = [
     ("compliance.offsets", Offsets, "compliance.offsets"),
     ("behaviour", Behaviour, "behaviour"),
     ("behaviour.participation", Participation, "behaviour.participation"),
+    ("behaviour.supply_expected", SupplyExpected, "behaviour.supply_expected"),
     ("reserves", Reserves, "reserves"),
     ("reserves.ccr / reserves.ecr", Trigger, "reserves.ccr"),
     ("reserves.msr", Msr, "reserves.msr"),

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from carbonsim.market import PrimaryResult, allowance_auction
+from carbonsim.sim.periods import outstanding_t
 
 __all__ = ["AuctionOutcome", "MsrStep", "msr_step", "primary_auction", "reserve_operations"]
 
@@ -126,7 +127,8 @@ def reserve_operations(sim, y: int) -> None:
     msr = sim.reserves.msr if sim.reserves is not None else None
     if msr is None:
         return
-    open_obligation = sum(sim.state.emitted_t[:, k].sum() for k in range(y + 1) if not sim.closed[k])
+    open_obligation = (sum(sim.state.emitted_t[:, k].sum() for k in range(y + 1) if not sim.closed[k])
+                       + np.sum(outstanding_t(sim)))  # carried to a control period's final deadline
     tnac = int(sim.acc.holdings.sum() - open_obligation)
     nxt = int(sim.auction_t[y + 1]) if y + 1 < sim.years else 0
     step = msr_step(tnac, sim.acc.msr_t, nxt, upper_threshold_t=msr.upper_threshold_t,

@@ -16,7 +16,7 @@ from _batch_cases import ROOT, crashing, write_cases
 
 from carbonsim.batch.plan import BatchError, plan_batch, run_batch
 from carbonsim.batch.cluster import _dask_outcome
-from carbonsim.batch.executors import LocalExecutor, RunOutput, execute
+from carbonsim.batch.executors import LocalExecutor, RunOutput, _stop, execute
 from carbonsim.outputs.run_folder import TABLES
 
 START_TIMEOUT = 60  # s for a scheduler or worker to come up
@@ -99,6 +99,24 @@ def test_closing_the_local_executor_stops_its_workers(cases):
     runs.close()  # what Ctrl-C does while the batch waits
     gone, alive = psutil.wait_procs(workers, timeout=10)
     assert workers and not alive
+
+
+def test_stopping_a_pool_with_a_torn_result_message_does_not_hang_the_exit():
+    """A worker ended while writing its result leaves half a message in the result pipe; the
+    pool's manager thread then waits in recv for the rest, and the interpreter's exit joins
+    that thread (the Ctrl-C hang). Half a message is written here by hand: _stop must end it."""
+    import struct
+
+    pool = LocalExecutor(workers=1)._pool()
+    assert pool.submit(int, "7").result(timeout=START_TIMEOUT) == 7  # the worker is up
+    manager = pool._executor_manager_thread
+    writer = pool._result_queue._writer
+    os.write(writer.fileno(), struct.pack("!i", 1000) + b"half")  # a header for 1000 bytes, 4 sent
+    time.sleep(0.5)
+    assert manager.is_alive()  # blocked in recv, waiting for 996 bytes that never come
+    _stop(pool)
+    manager.join(timeout=10)
+    assert not manager.is_alive()
 
 
 def test_dask_outcomes_name_what_happened():

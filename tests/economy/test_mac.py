@@ -101,3 +101,11 @@ def test_compiled_and_numpy_curves_give_identical_floats(seed, steps, k):
         assert np.array_equal(marginal_cost(curves, a), mac._marginal_cost_numpy(curves, a))
         inside = np.minimum(np.maximum(a, 0.0), top)
         assert np.array_equal(abatement_cost(curves, inside), mac._abatement_cost_numpy(curves, inside))
+
+def test_subnormal_segments_raise_no_overflow():
+    """A segment 1e-309 t wide and 1e-309 currency/t tall (an extreme BAU in a valid file):
+    one tonne is beyond it (MAC inf), a price of 1 uses it whole; no overflow warning."""
+    c = linear_curves(np.array([1e-309]), np.array([1e-309]))
+    with np.errstate(all="raise"):
+        assert marginal_cost(c, np.array([1.0]))[0] == np.inf
+        assert abatement_at(c, 1.0)[0] == 1e-309

@@ -103,8 +103,95 @@ def test_rolling_horizons_value_allowances_only_within_the_horizon():
     assert long.summary["bank_t"].iloc[0] == pytest.approx(330_000 - (400_000 - lam * A_PER_PRICE), rel=0.03)
 
 
+@pytest.mark.parametrize("period", [{"period_years": 2, "interim_share": 0.0},
+                                    {"period_years": 3, "interim_share": 0.5}])
+def test_rolling_horizons_count_what_a_control_period_carries(period):
+    """The one-year-horizon case above with multi-year control periods: each year is still
+    solved alone, p_t = 33.6 / 48.0 / 62.4. With two-year periods and no interim share, 2030's
+    whole 330,000 t is carried to the deadline of 2031 (April 2032). At the start of 2032 the
+    emitters hold 630,000 t of the 2030-31 vintages against 630,000 t owed, so 2032 starts from
+    a bank of 0. Counting only the years whose deadline is still to come (2031, 300,000 t) would
+    see a bank of 330,000 t, more than 2032's 130,000 t gap, and plan at a price of 0."""
+    caps = [330_000, 300_000, 270_000]
+    r = carbonsim.run(four_firms(years=3, cap=caps, banking=True, compliance=period,
+                                 behaviour={"expectations": "rolling", "horizon_years": 1}))
+    a = r.auctions
+    for year, cap in zip((2030, 2031, 2032), caps):
+        price = (400_000 - cap) / A_PER_PRICE
+        assert a[a.year == year]["price"].to_numpy() == pytest.approx(np.full(4, price), rel=0.01)
+    assert r.summary["fulfillment_entities"].tolist() == [1.0, 1.0, 1.0]
+
+
 def test_rolling_expectations_need_a_horizon():
     from carbonsim.scenario import ScenarioError
 
     with pytest.raises(ScenarioError, match="horizon_years"):
         four_firms(behaviour={"expectations": "rolling"})
+
+
+ROLLING_2 = {"expectations": "rolling", "horizon_years": 2}
+
+
+def _year_price(result, year: int) -> np.ndarray:
+    a = result.auctions
+    return a[a.year == year]["price"].to_numpy()
+
+
+@pytest.mark.parametrize("growth", [0.0, [0.0, 0.9], None])
+def test_rolling_horizons_plan_on_the_expected_bau_and_learn_the_true_one(growth):
+    """Two years, caps 330,000 / 270,000 t, banking, a two-year horizon; each emitter's BAU is
+    100,000 t in 2030 and 90,000 t in 2031 (the curves narrow with it: A_2031(p) = 0.9 A(p)).
+    With ``expected_bau_growth: 0`` the 2030 re-solve sees 2031 as 2030's BAU, 400,000 t on
+    A(p): λ (1 + 1.05) A = 800,000 − 600,000, p_2030 = 46.83, and 2030 banks
+    330,000 − (400,000 − 46.83 A) = 27,561 t. In 2031 the true BAU is seen: 0.9 A p_2031 =
+    360,000 − 270,000 − K_2030, p_2031 = 33.30. On the true BAU (null, the default) 2030 solves
+    λ (1 + 0.9 × 1.05) A = 160,000, p_2030 = 39.47, banking 12,230 t; p_2031 = 41.44. A list
+    gives the rate of each year's re-solves: [0, 0.9] is 0 for 2030's (2031's sees no later
+    year), the same run."""
+    feature = growth is not None
+    r = carbonsim.run(four_firms(years=2, cap=[330_000, 270_000], banking=True,
+                                 emitter_extra={k: {"output": [100_000, 90_000]} for k in (1, 2, 3, 4)},
+                                 behaviour={**ROLLING_2, "expected_bau_growth": growth}))
+    if feature:
+        p1 = 200_000 / (A_PER_PRICE * 2.05)
+    else:
+        p1 = 160_000 / (A_PER_PRICE * (1 + 0.9 * 1.05))
+    bank = 330_000 - (400_000 - p1 * A_PER_PRICE)
+    assert _year_price(r, 2030) == pytest.approx(np.full(4, p1), rel=0.03)
+    assert r.summary["bank_t"].iloc[0] == pytest.approx(bank, rel=0.05)
+    p2 = (90_000 - r.summary["bank_t"].iloc[0]) / (0.9 * A_PER_PRICE)
+    assert _year_price(r, 2031) == pytest.approx(np.full(4, p2), rel=0.03)
+    assert p2 == pytest.approx(33.30 if feature else 41.44, rel=0.03)
+
+
+@pytest.mark.parametrize("feature", [True, False])
+def test_a_cap_cut_announced_in_the_second_year_is_planned_on_from_then(feature):
+    """Two years, caps 330,000 / 240,000 t, BAU 400,000 t a year, banking, a two-year horizon.
+    With ``supply_expected: {cap: [330,000, 270,000], until_year: 2031}`` the 2030 re-solve
+    plans on the old 2031 cap: λ (1 + 1.05) A = 800,000 − 600,000, p_2030 = 46.83, banking
+    27,561 t; in 2031 the cut is known: A p_2031 = 400,000 − 240,000 − K_2030, p_2031 = 63.57.
+    Known from the start (no key), 2030 solves λ 2.05 A = 230,000, p_2030 = 53.85, banking
+    42,187 t, and p_2031 = 56.54 = 1.05 p_2030."""
+    told = {"supply_expected": {"cap": [330_000, 270_000], "until_year": 2031}} if feature else {}
+    r = carbonsim.run(four_firms(years=2, cap=[330_000, 240_000], banking=True,
+                                 behaviour={**ROLLING_2, **told}))
+    p1 = (200_000 if feature else 230_000) / (A_PER_PRICE * 2.05)
+    assert _year_price(r, 2030) == pytest.approx(np.full(4, p1), rel=0.03)
+    assert r.summary["bank_t"].iloc[0] == pytest.approx(330_000 - (400_000 - p1 * A_PER_PRICE), rel=0.05)
+    p2 = (160_000 - r.summary["bank_t"].iloc[0]) / A_PER_PRICE
+    assert _year_price(r, 2031) == pytest.approx(np.full(4, p2), rel=0.03)
+    assert p2 == pytest.approx(63.57 if feature else 56.54, rel=0.03)
+
+
+@pytest.mark.parametrize("told, message", [
+    ({"cap": [330_000], "until_year": 2031}, "supply_expected.cap.*expected 2 values"),
+    ({"cap": [330_000, 270_000], "until_year": 2030}, "supply_expected.until_year.*2031-2031"),
+    ({"cap": [330_000, 270_000], "until_year": 2040}, "supply_expected.until_year.*got 2040"),
+    (None, "expected_bau_growth.*expected 2 values"),
+])
+def test_the_expectations_have_a_value_a_year_and_are_announced_within_the_run(told, message):
+    from carbonsim.scenario import ScenarioError
+
+    keys = {"supply_expected": told} if told else {"expected_bau_growth": [0.01, 0.01, 0.01]}
+    with pytest.raises(ScenarioError, match=message):
+        four_firms(years=2, banking=True, behaviour={**ROLLING_2, **keys})

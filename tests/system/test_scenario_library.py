@@ -180,7 +180,7 @@ def test_shanghai_is_calibrated_to_40_cny_with_full_fulfillment():
 
 
 @pytest.mark.parametrize("rel, year, price, rel_tol", [
-    ("china-national-2021.yaml", 2021, 42.85, 0.01),
+    ("china-national-2021.yaml", 2022, 53.15, 0.01),
     ("eu-ets-2024.yaml", 2024, 67.0, 0.01),
     ("variants/rggi-annual-auction.yaml", 2022, 12.8, 0.01),
     ("california.yaml", 2021, 23.30, 0.01),
@@ -232,7 +232,7 @@ def _header(path: Path) -> str:
 
 
 @pytest.mark.parametrize("rel", ["shanghai-2020.yaml", "china-national-2021.yaml", "eu-ets-2024.yaml",
-                                 "rggi.yaml", "california.yaml"])
+                                 "rggi.yaml", "california.yaml", "eu-ets-2008-2018.yaml"])
 def test_calibrated_scenarios_cite_their_sources_in_the_file(rel):
     header = _header(SCENARIOS / rel)
     assert "../" not in header and "facts file" not in header  # nothing outside the repository
