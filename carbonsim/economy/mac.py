@@ -8,6 +8,7 @@ sorted and do not overlap in price (``hi[s] <= lo[s+1]``); padding segments have
 
 from __future__ import annotations
 
+import importlib.util
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -111,6 +112,19 @@ def step_curves(cost: np.ndarray, width_t: np.ndarray) -> MacCurves:
     return MacCurves(c, c.copy(), np.take_along_axis(width, order, axis=1))
 
 
+#: How the curves are evaluated: compiled when numba is installed, else numpy; both give
+#: identical floats (the compiled kernels keep numpy's order of operations; tests compare).
+MAC_BACKEND = "numba" if importlib.util.find_spec("numba") is not None else "numpy"
+#: numpy sums fewer terms than this left to right (more pairwise), as the compiled cost does.
+_SEQUENTIAL_SUM = 8
+
+
+def _kernels():
+    from carbonsim.economy import _mac_numba
+
+    return _mac_numba
+
+
 def abatement_at(curves: MacCurves, price: np.ndarray | float) -> np.ndarray:
     """Tonnes a year each emitter abates when an allowance is worth ``price`` (MAC⁻¹).
 
@@ -121,6 +135,15 @@ def abatement_at(curves: MacCurves, price: np.ndarray | float) -> np.ndarray:
     p = np.asarray(price, dtype=np.float64)
     if p.ndim < 2:
         p = np.broadcast_to(p, (n,))
+    if MAC_BACKEND == "numba":  # prices as one array type: one compiled variant
+        prices = np.array(p if p.ndim == 2 else p[:, None], dtype=np.float64, order="C")
+        out = _kernels().abatement_kernel(curves.lo, curves.hi, curves.width_t, prices)
+        return out if p.ndim == 2 else out[:, 0]
+    return _abatement_at_numpy(curves, p)
+
+
+def _abatement_at_numpy(curves: MacCurves, p: np.ndarray) -> np.ndarray:
+    """abatement_at for (N,) or (N, K) prices, one segment column at a time."""
     out = np.zeros(p.shape)
     extra = (slice(None),) + (None,) * (p.ndim - 1)  # broadcast row values over K prices
     for s, rows, step in curves._columns:
@@ -148,6 +171,13 @@ def marginal_cost(curves: MacCurves, abatement_t: np.ndarray) -> np.ndarray:
     columns cheapest first, as abatement_at does, so mostly-linear populations cost ~N.
     """
     a = np.asarray(abatement_t, dtype=np.float64)
+    if MAC_BACKEND == "numba":
+        return _kernels().marginal_kernel(curves.lo, curves.hi, curves.width_t, a)
+    return _marginal_cost_numpy(curves, a)
+
+
+def _marginal_cost_numpy(curves: MacCurves, a: np.ndarray) -> np.ndarray:
+    """marginal_cost one segment column at a time."""
     price = np.zeros(a.shape[0])
     left = a.copy()  # tonnes still to place once the earlier segments are used up
     open_ = a > 0
@@ -169,6 +199,14 @@ def abatement_cost(curves: MacCurves, abatement_t: np.ndarray) -> np.ndarray:
 
     Abatement beyond the curve's maximum is costed at the maximum (callers clip first).
     """
+    a = np.asarray(abatement_t, dtype=np.float64)
+    if MAC_BACKEND == "numba" and curves.lo.shape[1] < _SEQUENTIAL_SUM:
+        return _kernels().cost_kernel(curves.lo, curves.hi, curves.width_t, curves.cum_t, a)
+    return _abatement_cost_numpy(curves, a)
+
+
+def _abatement_cost_numpy(curves: MacCurves, abatement_t: np.ndarray) -> np.ndarray:
+    """abatement_cost on the whole (N, S) segment arrays."""
     x = _segment_use(curves, abatement_t)
     w = curves.width_t
     with np.errstate(divide="ignore", invalid="ignore"):

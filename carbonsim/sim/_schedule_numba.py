@@ -5,44 +5,70 @@ installed (extra ``fast``); tests check that both give identical orders.
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 from numba import njit
 
 __all__ = ["schedule_kernel"]
 
 
+def schedule_kernel(lo, hi, width, rows, need, frac, wtp, floor_value, sellable_lots, grid,
+                    scale, buy_ticks, sell_ticks, min_lot):
+    """(owner, side, tick, qty) of every order of the emitters ``rows`` (sorted): all buys
+    (emitter, then step order), then all sells. ``scale`` = gap_fraction / min_lot; schedules
+    are in lots, orders in t (lots × ``min_lot``). The kernel writes into work buffers kept
+    per thread (large fresh ones would cost their page faults every session)."""
+    size = rows.shape[0] * grid.shape[0]
+    work = getattr(_WORK, "buffers", None)
+    if work is None or work.shape[1] < size:
+        work = _WORK.buffers = np.empty((6, max(size, 1024)), np.int64)
+    nb, ns = _orders_kernel(lo, hi, width, rows, need, frac, wtp, floor_value, sellable_lots,
+                            grid, scale, buy_ticks, sell_ticks, min_lot, work)
+    owner, tick, qty = (np.concatenate([work[b, :nb], work[b + 3, :ns]]) for b in range(3))
+    side = np.empty(nb + ns, np.int8)
+    side[:nb] = 1
+    side[nb:] = -1
+    return owner, side, tick, qty
+
+
+_WORK = threading.local()
+
+
 @njit(cache=True)
-def schedule_kernel(lo, hi, width, need, frac, wtp, floor_value, sellable_lots, grid,
-                    scale, buy_ticks, sell_ticks):  # pragma: no cover - compiled
-    """(owner, side, tick, lots) of every order: all buys (emitter, then step order), then
-    all sells. ``scale`` = gap_fraction / min_lot; quantities are in lots."""
-    n, s_count = lo.shape
+def _orders_kernel(lo, hi, width, rows, need, frac, wtp, floor_value, sellable_lots, grid,
+                   scale, buy_ticks, sell_ticks, min_lot, work):  # pragma: no cover - compiled
+    """Buys' (owner, tick, qty) into work rows 0-2 and sells' into rows 3-5; (buys, sells)."""
+    s_count = lo.shape[1]
+    n = rows.shape[0]
     k = grid.shape[0]
-    b_owner = np.empty(n * k, np.int64)
-    b_tick = np.empty(n * k, np.int64)
-    b_qty = np.empty(n * k, np.float64)
-    s_owner = np.empty(n * k, np.int64)
-    s_tick = np.empty(n * k, np.int64)
-    s_qty = np.empty(n * k, np.float64)
+    owner, tick, qty = work[0], work[1], work[2]
+    s_owner, s_tick, s_qty = work[3], work[4], work[5]
+    p_eff = np.empty(k, np.float64)
+    abated = np.empty(k, np.float64)
     demand = np.empty(k, np.float64)
     supply = np.empty(k, np.float64)
     nb = 0
     ns = 0
-    for i in range(n):
+    for r in range(n):
+        i = rows[r]
         for j in range(k):
-            p = min(max(grid[j], floor_value[i]), wtp[i])
-            a = 0.0
-            for s in range(s_count):
-                w = width[i, s]
-                if w > 0.0:
-                    span = hi[i, s] - lo[i, s]
-                    if span > 0.0:
-                        r = (p - lo[i, s]) / span
-                        r = min(max(r, 0.0), 1.0)
-                        a += w * r
-                    elif p >= lo[i, s]:
-                        a += w
-            lots = (need[i] - frac[i] * a) * scale
+            p_eff[j] = min(max(grid[j], floor_value[i]), wtp[i])
+            abated[j] = 0.0
+        for s in range(s_count):  # segment by segment, each over the grid: the same sums
+            w = width[i, s]
+            if w > 0.0:
+                low = lo[i, s]
+                span = hi[i, s] - low
+                if span > 0.0:
+                    for j in range(k):
+                        abated[j] += w * min(max((p_eff[j] - low) / span, 0.0), 1.0)
+                else:
+                    for j in range(k):
+                        if p_eff[j] >= low:
+                            abated[j] += w
+        for j in range(k):
+            lots = (need[i] - frac[i] * abated[j]) * scale
             d = max(np.floor(lots + 0.5), 0.0)
             u = max(np.floor(0.5 - lots), 0.0)
             if grid[j] > wtp[i]:
@@ -54,14 +80,14 @@ def schedule_kernel(lo, hi, width, need, frac, wtp, floor_value, sellable_lots, 
         for j in range(k):
             q = demand[j] - (demand[j + 1] if j + 1 < k else 0.0)
             if q > 0.0:
-                b_owner[nb] = i
-                b_tick[nb] = buy_ticks[j]
-                b_qty[nb] = q
+                owner[nb] = i
+                tick[nb] = buy_ticks[j]
+                qty[nb] = np.int64(q * min_lot)
                 nb += 1
             q = supply[j] - (supply[j - 1] if j > 0 else 0.0)
             if q > 0.0:
                 s_owner[ns] = i
                 s_tick[ns] = sell_ticks[j]
-                s_qty[ns] = q
+                s_qty[ns] = np.int64(q * min_lot)
                 ns += 1
-    return (b_owner[:nb], b_tick[:nb], b_qty[:nb], s_owner[:ns], s_tick[:ns], s_qty[:ns])
+    return nb, ns

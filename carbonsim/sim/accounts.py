@@ -9,13 +9,23 @@ Quantities are integer tonnes (int64); cash is currency (float64).
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 from carbonsim.errors import InvariantError
 
-__all__ = ["Accounts", "take_oldest_first"]
+__all__ = ["CHECK_ENV", "Accounts", "checks_every_event", "take_oldest_first"]
 
 PARTIES = ("auctioneer", "penalties", "fees", "offset_sellers", "reserve")
+#: Set to 1 to check the invariants after every event of a run, trading sessions included
+#: (the test suite does); otherwise runs check them at the yearly steps and auctions.
+CHECK_ENV = "CARBONSIM_CHECK_EVERY_EVENT"
+
+
+def checks_every_event() -> bool:
+    """Whether runs check the accounts after every event (``CHECK_ENV`` set to 1)."""
+    return os.environ.get(CHECK_ENV, "") == "1"
 
 
 def take_oldest_first(holdings: np.ndarray, qty: np.ndarray) -> np.ndarray:
@@ -33,6 +43,7 @@ class Accounts:
 
     def __init__(self, n: int, vintages: int) -> None:
         self.holdings = np.zeros((n, vintages), dtype=np.int64)
+        self.held_t = np.zeros(n, dtype=np.int64)  # each emitter's total, kept as holdings move
         self.offsets = np.zeros(n, dtype=np.int64)
         self.cash = np.zeros(n, dtype=np.float64)
         self.issued = np.zeros(vintages, dtype=np.int64)
@@ -49,6 +60,7 @@ class Accounts:
     def issue(self, qty: np.ndarray, vintage: int) -> None:
         """Issue ``qty`` (N,) int64 t of ``vintage`` free to emitters."""
         self.holdings[:, vintage] += qty
+        self.held_t += qty
         self.issued[vintage] += int(qty.sum())
 
     def issue_to_pool(self, qty: int, vintage: int) -> None:
@@ -73,6 +85,7 @@ class Accounts:
         self.lapsed[vintage] += int(gone.sum())
         self.cancelled[: vintage + 1] += self.holdings[:, : vintage + 1].sum(axis=0)
         self.holdings[:, : vintage + 1] = 0
+        self.held_t -= gone
         return gone
 
     # --- movements -----------------------------------------------------------------------
@@ -92,6 +105,7 @@ class Accounts:
             held = held - take_oldest_first(held, keep[sellers])
         delivered = take_oldest_first(held, sold[sellers])
         self.holdings[sellers] -= delivered
+        self.held_t[sellers] -= np.einsum("ij->i", delivered)
         by_vintage = delivered.sum(axis=0)
         buyers = np.flatnonzero(bought)
         if first is not None:
@@ -101,7 +115,9 @@ class Accounts:
         end_v = np.cumsum(by_vintage)
         start_v = end_v - by_vintage
         got = np.minimum(end_b[:, None], end_v[None, :]) - np.maximum(start_b[:, None], start_v[None, :])
-        self.holdings[buyers] += np.clip(got, 0, None)
+        got = np.clip(got, 0, None)
+        self.holdings[buyers] += got
+        self.held_t[buyers] += np.einsum("ij->i", got)
 
     def deliver_from_pool(self, qty: np.ndarray, vintage: int) -> None:
         """Move (N,) t of ``vintage`` from the regulator's pool to emitters (cash separately)."""
@@ -110,6 +126,7 @@ class Accounts:
             raise InvariantError(f"pool of vintage {vintage} holds {self.pool[vintage]} t; {total} sold")
         self.pool[vintage] -= total
         self.holdings[:, vintage] += qty
+        self.held_t += qty
 
     def retire(self, qty: np.ndarray, *, keep: np.ndarray | None = None) -> None:
         """Cancel (N,) t bought back from emitters by the regulator, oldest vintages first.
@@ -122,6 +139,7 @@ class Accounts:
             held = held - take_oldest_first(held, keep)
         take = take_oldest_first(held, qty)
         self.holdings -= take
+        self.held_t -= np.einsum("ij->i", take)
         self.cancelled += take.sum(axis=0)
 
     def move_cash(self, delta: np.ndarray, party: str) -> None:
@@ -140,9 +158,11 @@ class Accounts:
         eligible = self.holdings[:, : up_to_vintage + 1]
         take = take_oldest_first(eligible, allowances)
         self.holdings[:, : up_to_vintage + 1] -= take
+        self.held_t -= np.einsum("ij->i", take)
         self.surrendered[: up_to_vintage + 1] += take.sum(axis=0)
         if borrow is not None and borrow.any():
             self.holdings[:, up_to_vintage + 1] -= borrow
+            self.held_t -= borrow
             self.surrendered[up_to_vintage + 1] += int(borrow.sum())
         self.offsets -= offsets
         self.offsets_surrendered += int(offsets.sum())
@@ -164,6 +184,8 @@ class Accounts:
                 f"allowances by vintage: issued {self.issued.tolist()} != held {held.tolist()}"
                 f" + surrendered {self.surrendered.tolist()} + cancelled {self.cancelled.tolist()}"
             )
+        if not np.array_equal(self.held_t, np.einsum("ij->i", self.holdings)):
+            raise InvariantError("emitters' kept totals differ from their holdings")
         if self.offsets_issued != int(self.offsets.sum()) + self.offsets_surrendered:
             raise InvariantError("offsets issued != held + surrendered")
         total = float(self.cash.sum()) + sum(self.party_cash.values())
@@ -177,5 +199,5 @@ class Accounts:
         return np.einsum("ij->i", self.holdings[:, : up_to_vintage + 1])
 
     def held(self) -> np.ndarray:
-        """Allowances each emitter holds, all vintages, (N,) t."""
-        return np.einsum("ij->i", self.holdings)
+        """Allowances each emitter holds, all vintages, (N,) t (kept as they move, not summed)."""
+        return self.held_t.copy()

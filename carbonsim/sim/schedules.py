@@ -50,7 +50,7 @@ def plan_rate(curves: MacCurves, need_t: np.ndarray, frac_left: float,
     MAC⁻¹(value); where ``value`` sits on a step technology (a vertical part of the curve) the
     emitter uses just enough of the step to cover its need.
     """
-    lower, upper = abatement_at(curves, np.column_stack([np.nextafter(value, -np.inf), value])).T
+    lower, upper = abatement_at(curves, np.nextafter(value, -np.inf)), abatement_at(curves, value)
     wanted = need_t / frac_left if frac_left > 0 else np.zeros_like(need_t)
     return np.clip(wanted, lower, upper)
 
@@ -93,7 +93,7 @@ def schedule_orders(curves: MacCurves, need_t: np.ndarray, frac_left: float | np
                     wtp: np.ndarray, floor_value: np.ndarray, sellable_t: np.ndarray,
                     grid: np.ndarray, tick: float, *, gap_fraction: float = 1.0,
                     min_lot: int = 1, fee_per_t: float = 0.0, owner: np.ndarray | None = None,
-                    backend: str = "auto") -> Orders:
+                    rows: np.ndarray | None = None, backend: str = "auto") -> Orders:
     """Truthful K-step buy and sell schedules of N emitters on the price ``grid`` (currency/t).
 
     At each grid price p the emitter's cumulative demand is max(0, need − f·MAC⁻¹(p)) while
@@ -103,34 +103,42 @@ def schedule_orders(curves: MacCurves, need_t: np.ndarray, frac_left: float | np
     the nearest whole lots of ``min_lot`` t: the k-th tonne is valued at the MAC at its
     middle, which for a linear MAC is exactly its average cost. Buy prices round down and sell
     prices up to the tick; a fee per t lowers bids and raises asks. Orders list every buy
-    (by emitter, then price step), then every sell; qty > 0. ``backend`` "numba" (the
-    default when numba is installed) or "numpy" give identical orders.
+    (by emitter, then price step), then every sell; qty > 0. ``rows`` (sorted emitter
+    indices), if given, are the only emitters that submit (the others' schedules are not
+    evaluated: the same orders as giving them no need and nothing to sell). ``backend``
+    "numba" (the default when numba is installed) or "numpy" give identical orders.
     Raises ValueError for an unknown backend.
     """
     n = need_t.shape[0]
     b = SCHEDULE_BACKEND if backend == "auto" else backend
     if b not in ("numpy", "numba"):
         raise ValueError(f"backend must be 'auto', 'numpy' or 'numba'; got {backend!r}")
-    args = (curves, np.asarray(need_t, np.float64),
+    rows = np.arange(n, dtype=np.int64) if rows is None else np.asarray(rows, np.int64)
+    args = (curves, rows, np.asarray(need_t, np.float64),
             np.broadcast_to(np.asarray(frac_left, np.float64), (n,)),
             np.broadcast_to(np.asarray(wtp, np.float64), (n,)),
             np.broadcast_to(np.asarray(floor_value, np.float64), (n,)),
             (np.asarray(sellable_t) // min_lot).astype(np.float64), grid, gap_fraction / min_lot,
             np.floor(np.maximum(grid - fee_per_t, 0.0) / tick + 1e-9).astype(np.int64),
             np.ceil((grid + fee_per_t) / tick - 1e-9).astype(np.int64))
-    bo, bt, bq, so, st, sq = (_schedule_numba if b == "numba" else _schedule_numpy)(*args)
-    who = np.concatenate([bo, so])
-    return Orders(
-        owner=who if owner is None else owner[who],
-        side=np.concatenate([np.ones(bo.size, np.int8), -np.ones(so.size, np.int8)]),
-        price=np.concatenate([bt, st]),
-        qty=(np.concatenate([bq, sq]) * min_lot).astype(np.int64),
-    )
+    if b == "numba":
+        who, side, price, qty = _schedule_numba(*args, min_lot)
+    else:
+        bo, bt, bq, so, st, sq = _schedule_numpy(*args)
+        who = np.concatenate([bo, so])
+        side = np.concatenate([np.ones(bo.size, np.int8), -np.ones(so.size, np.int8)])
+        price = np.concatenate([bt, st])
+        qty = (np.concatenate([bq, sq]) * min_lot).astype(np.int64)
+    return Orders(owner=who if owner is None else owner[who], side=side, price=price, qty=qty)
 
 
-def _schedule_numpy(curves, need, frac, wtp, floor_value, sellable_lots, grid, scale,
+def _schedule_numpy(curves, rows, need, frac, wtp, floor_value, sellable_lots, grid, scale,
                     buy_ticks, sell_ticks):
     """Buys then sells as (owner, tick, lots) arrays; see schedule_orders."""
+    if rows.shape[0] < need.shape[0]:
+        curves = curves.take(rows)
+        need, frac, wtp, floor_value, sellable_lots = (
+            a[rows] for a in (need, frac, wtp, floor_value, sellable_lots))
     n, k = need.shape[0], grid.shape[0]
     # Bounds that cut the grid (a bank value above its lowest price, a penalty below its
     # highest) are applied; the common case, where none does, costs nothing.
@@ -153,7 +161,7 @@ def _schedule_numpy(curves, need, frac, wtp, floor_value, sellable_lots, grid, s
     supply[:, 1:] -= supply[:, :-1].copy()
     bi, bj = np.nonzero(demand > 0)
     si, sj = np.nonzero(supply > 0)
-    return bi, buy_ticks[bj], demand[bi, bj], si, sell_ticks[sj], supply[si, sj]
+    return rows[bi], buy_ticks[bj], demand[bi, bj], rows[si], sell_ticks[sj], supply[si, sj]
 
 
 def _schedule_numba(curves, *rest):

@@ -147,17 +147,18 @@ def discover(build: OrderBuilder, clear: Callable[[Orders], tuple[int, int]], re
     return orders, new_ref
 
 
-def _clear_call(orders: Orders) -> tuple[int, int]:
-    # No reference price: a range of equally good prices clears at its middle, so whole-
-    # tonne granularity does not bias the price toward the previous close.
-    result = call_auction(orders.side, orders.price, orders.qty)
-    return result.price, result.volume
-
-
 def _call_auction(build: OrderBuilder, ref: float, half_width: float, steps: int, tick: float,
                   band: tuple[float, float], rng: np.random.Generator) -> SessionFills:
-    orders, _ = discover(build, _clear_call, ref, half_width, steps, tick, band)
-    result = call_auction(orders.side, orders.price, orders.qty)
+    last = []  # the last round's auction: discover returns the orders it cleared
+
+    def clear(orders: Orders) -> tuple[int, int]:
+        # No reference price: a range of equally good prices clears at its middle, so whole-
+        # tonne granularity does not bias the price toward the previous close.
+        last[:] = [call_auction(orders.side, orders.price, orders.qty)]
+        return last[0].price, last[0].volume
+
+    orders, _ = discover(build, clear, ref, half_width, steps, tick, band)
+    result = last[0]
     filled = result.filled
     price = result.price * tick if result.volume > 0 else np.nan
     value = filled * (price if result.volume > 0 else 0.0)

@@ -1,7 +1,9 @@
 """The run's mutable population state: emissions, abatement and trading ledgers by year.
 
 Arrays are (N, Y) per emitter and compliance year unless noted; tonnes are float64 while they
-accrue day by day and int64 once they are verified or traded.
+accrue day by day and int64 once they are verified or traded. The arrays that accrue (and the
+BAU they accrue from) are stored year by year (column-major): every event reads and writes one
+year's column of them, which is then contiguous; the values are the same in either layout.
 """
 
 from __future__ import annotations
@@ -18,12 +20,12 @@ class PopulationState:
 
     def __init__(self, bau_t: np.ndarray, curves: list[MacCurves], year_start_days: np.ndarray):
         n, y = bau_t.shape
-        self.bau_t = bau_t  # realised BAU emissions, t a year
+        self.bau_t = np.asfortranarray(bau_t)  # realised BAU emissions, t a year
         self.curves = curves  # MAC curves per year
         self.year_start = year_start_days  # (Y + 2,) day number of each Jan 1 from start_year
-        self.emitted_t = np.zeros((n, y))
-        self.abated_t = np.zeros((n, y))
-        self.abatement_cost = np.zeros((n, y))
+        self.emitted_t = np.zeros((n, y), order="F")
+        self.abated_t = np.zeros((n, y), order="F")
+        self.abatement_cost = np.zeros((n, y), order="F")
         self.plan_rate = np.zeros(n)  # t a year abated from now to the end of the year
         self.accrued_to = 0  # day up to which emissions are accrued
         zeros = lambda dtype: np.zeros((n, y), dtype=dtype)  # noqa: E731
@@ -75,7 +77,8 @@ class PopulationState:
                       paid: np.ndarray, received: np.ndarray) -> None:
         """Book a session's purchases and sales (t) and their cash against calendar ``year``."""
         y = min(year, self.years - 1)
-        self.bought_t[:, y] += bought
-        self.sold_t[:, y] += sold
-        self.spent[:, y] += paid
-        self.received[:, y] += received
+        rows = np.flatnonzero(bought | sold)  # only the rows that trade (cash moves with them)
+        self.bought_t[rows, y] += bought[rows]
+        self.sold_t[rows, y] += sold[rows]
+        self.spent[rows, y] += paid[rows]
+        self.received[rows, y] += received[rows]

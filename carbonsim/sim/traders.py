@@ -17,34 +17,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from carbonsim.economy.equilibrium import AggregateMac
-from carbonsim.economy.mac import abatement_at
 from carbonsim.sim import periods
-from carbonsim.sim.expectations import CERTAIN, PriceView, bank_value, later_price
+from carbonsim.sim.expectations import CERTAIN, bank_value, later_price
+from carbonsim.sim.positions import (Position, abatement_rate, auctions_to_come, bau_rate,
+                                     positions, price_path)
 from carbonsim.sim.schedules import Orders, allowance_value, plan_rate
-from carbonsim.sim.timing import participation_share, plan_value, prior_obligation
+from carbonsim.sim.timing import participation_share, plan_value
 
 __all__ = ["Position", "Values", "bank_orders", "bau_rate", "first_slice", "forecasts",
            "participants", "positions", "replan", "values"]
-
-
-@dataclass(frozen=True)
-class Position:
-    """Emitters' positions at a moment, (N,) arrays in t.
-
-    short: shortage in the prior compliance year (must be bought, no abatement can help);
-    current: what is still to abate over the rest of the current year (negative: surplus),
-    after the supply the emitter counts on (free allocation, auction share, borrowing room);
-    frac_left: fraction of the current year left (0 after the last simulated year);
-    year: calendar-year index; keep: old-vintage allowances reserved for the prior year;
-    expected_t: expected emissions of the current year (its obligation).
-    """
-
-    short: np.ndarray
-    current: np.ndarray
-    frac_left: float
-    year: int
-    keep: np.ndarray
-    expected_t: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -64,6 +45,8 @@ class Values:
 
 def first_slice(qty: np.ndarray, total: int) -> np.ndarray:
     """The first ``total`` tonnes of ``qty`` (N,) taken in index order."""
+    if total <= 0:  # the usual case (no regulator leg): nothing is taken
+        return np.zeros_like(qty)
     before = np.cumsum(qty) - qty
     return np.clip(total - before, 0, qty)
 
@@ -71,152 +54,11 @@ def first_slice(qty: np.ndarray, total: int) -> np.ndarray:
 def forecasts(scenario, population, rng: np.random.Generator) -> np.ndarray:
     """Each emitter's forecast of its BAU emissions, made before each year (N, Y) t.
 
-    Expected output × intensity, with a relative error of ``behaviour.output_uncertainty``.
+    Expected output × intensity, with a relative error of ``behaviour.output_uncertainty``;
+    stored year by year (column-major: a year's forecasts are read together).
     """
     noise = rng.normal(0.0, scenario.behaviour.output_uncertainty, size=population.bau_t.shape)
-    return population.expected_output * population.intensity * (1.0 + noise)
-
-
-def auctions_to_come(sim, day: int, offered_now_t: int = 0, *, auction_day: bool = False) -> int:
-    """Allowances the primary auctions still to come this year will offer (t).
-
-    The pool of vintages usable this year, less ``offered_now_t`` (what the auction of the day
-    offers, bid for now); on an ``auction_day`` (asked from the auction step) the day's auction
-    is still to come. Nothing once the year's last auction is past (unsold volume then waits
-    for next year's).
-    """
-    c = sim.state.year_of(day)
-    days = sim.schedule.auction_days(c) if c < sim.years else []
-    if not any(d > day or (auction_day and d == day) for d in days):
-        return 0
-    return max(int(sim.acc.pool[: c + 1].sum()) - offered_now_t, 0)
-
-
-def positions(sim, day: int, offered_now_t: int = 0, *, auction_day: bool = False) -> Position:
-    """Each emitter's position on ``day`` (see Position).
-
-    The earliest open compliance year whose emissions are final (``prior``) is a separate
-    position: an emitter short in it must buy eligible vintages and can no longer abate;
-    what it holds beyond that year's obligation counts for the current year. For the current
-    year the emitter counts its share of the auctions still to come (`auctions_to_come`), and
-    the room to borrow from next year's allocation when borrowing pays. Within a control period
-    (`carbonsim.sim.periods`) the prior year is what its deadline takes, in the vintages
-    eligible there, and the current year plans its whole emissions plus what earlier years
-    of the period left for the final deadline.
-    """
-    st, acc = sim.state, sim.acc
-    c = st.year_of(day)
-    f = st.fraction_left(day)
-    limit = sim.offset_limit
-    held = acc.held() + np.einsum("ij->i", sim.pending_t[:, : c + 1])  # allowances, t
-    offsets = acc.offsets.astype(np.float64)
-    short = keep = np.zeros(sim.n)
-    # Within a control period what earlier years left for its final deadline is still owed.
-    later = periods.outstanding_t(sim)
-    if 0 <= c - 1 < sim.years and not sim.closed[c - 1]:
-        base = prior_obligation(sim, c - 1) - sim.owed_t[:, c - 1]  # the year's own, whole t
-        obligation, carried = periods.due_split(sim, c - 1, base, later)
-        obligation = obligation + sim.owed_t[:, c - 1]  # whole t due at the prior deadline
-        later = carried if periods.final(sim, c - 1) else later + carried
-        last = periods.last_vintage(sim, c - 1)
-        eligible = acc.eligible(last)
-        # Offsets bought against this year stay for it; the prior year uses its own.
-        led = sim.ledger
-        earmarked = led.offsets_bought_t[:, :c].sum(axis=1) - led.offsets_t[:, : c - 1].sum(axis=1)
-        used = np.minimum(np.minimum(offsets, np.maximum(earmarked, 0)), np.floor(limit * obligation))
-        # What may be borrowed from this year's allocation is bought in this year's vintage.
-        borrow = np.floor(sim.sc.compliance.borrowing * obligation) if c < sim.years and last < c else 0.0
-        prior = obligation - eligible - used - sim.pending_t[:, c - 1] - borrow
-        if last == c:  # an interim deadline: this year's free allocation may count
-            prior = prior - periods.to_issue_t(sim, c - 1, day)
-        short = np.where(prior >= 0.5, prior, 0.0)  # float dust is not a shortage
-        held = held - (obligation - used) + short
-        offsets = offsets - used
-        keep = np.minimum(np.maximum(obligation - used, 0), eligible)
-    if c < sim.years:
-        emissions = st.emitted_t[:, c] + f * (bau_rate(sim, c, f) - st.plan_rate)
-        owed = emissions if sim.sc.compliance.period_years == 1 else emissions + later
-        usable = np.minimum(offsets, np.floor(limit * np.maximum(owed, 0.0)))
-        current = owed + f * st.plan_rate + sim.makegood_t - held - usable
-        future = auctions_to_come(sim, day, offered_now_t, auction_day=auction_day)
-        current = current - _counted_supply(sim, day, c, current, emissions, future)
-    else:
-        current, f, emissions = -held, 0.0, np.zeros(sim.n)
-    return Position(short, current, f, c, np.asarray(keep, dtype=np.int64), emissions)
-
-
-def _counted_supply(sim, day: int, c: int, gap: np.ndarray, emissions: np.ndarray,
-                    future: int) -> np.ndarray:
-    """Supply still to come that each emitter counts on for year ``c`` (t, (N,)): its share of
-    the auctions to come and the borrowing room.
-
-    Shares are pro rata to what each would buy at the price it expects (the expected price
-    later in the year, else the last market price, else the least-cost price of the year), never
-    beyond that: so an emitter plans to abate as far as that price makes worth it and to buy the
-    rest, as in the one-auction market (pro rata to gaps, those short of cheap abatement
-    would plan to abate at costs far above the price).
-    """
-    counted = np.zeros(sim.n)
-    if future > 0:
-        anchor = later_price(price_path(sim, c))
-        if not np.isfinite(anchor):  # a share key, not a forecast: the market's price, or the
-            anchor = sim.closes[-1] if sim.closes else float(sim.lc.price[c])  # benchmark's
-        f = sim.state.fraction_left(day)
-        wants = np.maximum(gap - f * abatement_rate(sim, c, anchor), 0.0)
-        total = float(wants.sum())
-        if total <= 0:  # nobody would buy at that price: fall back to the gaps
-            wants = np.maximum(gap, 0.0)
-            total = float(wants.sum())
-        if total > 0:
-            counted += wants * min(1.0, future / total)
-    borrowing = sim.sc.compliance.borrowing
-    if borrowing > 0 and c + 1 < sim.years and _borrowing_pays(sim, c):
-        counted += np.floor(borrowing * np.maximum(emissions, 0.0))
-    return counted
-
-
-def _borrowing_pays(sim, c: int) -> bool:
-    """Borrowing from next year pays when this year's expected price exceeds next year's
-    discounted (the expected path is the one of the run's expectation model)."""
-    path = price_path(sim, c)
-    later = later_price(path)
-    return np.isfinite(later) and later > bank_value(path, sim.sc.behaviour.discount_rate) * (1 + 1e-9)
-
-
-def abatement_rate(sim, c: int, price: float) -> np.ndarray:
-    """MAC⁻¹ of year ``c``'s curves at ``price`` (t/yr, (N,)), kept for the few prices a run
-    asks again and again (the expected price, session after session)."""
-    key = (c, float(price))
-    rate = sim.rate_cache.get(key)
-    if rate is None:
-        if len(sim.rate_cache) >= 8:
-            sim.rate_cache.clear()
-        rate = sim.rate_cache[key] = abatement_at(sim.state.curves[c], price)
-    return rate
-
-
-def bau_rate(sim, c: int, f: float) -> np.ndarray:
-    """Each emitter's estimate of its BAU emissions rate for the rest of year ``c`` (t/yr).
-
-    Its forecast made before the year, blended with the rate it has observed so far; the
-    forecast's weight f⁸ fades fast (0.43 a tenth into the year, 0.004 by mid-year), so by
-    the year's end the estimate is what the emitter sees and its plan lands on its
-    holdings to the tonne.
-    """
-    if f >= 1.0:
-        return sim.forecast_t[:, c]
-    st = sim.state
-    observed = (st.emitted_t[:, c] + st.abated_t[:, c]) / (1.0 - f)
-    w = f**8
-    return w * sim.forecast_t[:, c] + (1.0 - w) * observed
-
-
-def price_path(sim, c: int) -> np.ndarray:
-    """The expected price of year ``c`` and each later simulated year (currency/t; NaN: none)."""
-    path = sim.plan_path  # the run's years and the foresight years after them
-    view = PriceView(min(c, path.shape[0] - 1), np.asarray(sim.closes), path,
-                     sim.sc.behaviour.discount_rate)
-    return sim.expect(view)
+    return np.asfortranarray(population.expected_output * population.intensity * (1.0 + noise))
 
 
 def values(sim, pos: Position, day: int, *, auction: bool = False) -> Values:
@@ -343,4 +185,5 @@ def replan(sim, day: int) -> None:
     # below the price abates more and expects to sell the difference.
     value = plan_value(sim, value, val, pos.year)
     sim.state.plan_rate = plan_rate(curves, pos.current, pos.frac_left, value)
+    sim.epoch = getattr(sim, "epoch", 0) + 1  # positions kept for the step no longer hold
     sim.last_review = day

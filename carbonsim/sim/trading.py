@@ -57,17 +57,18 @@ def session(sim, day: int) -> None:
     year = sim.controls[min(c, sim.years - 1)]
     key = np.concatenate([control_prices(year), [val.buy_cap[0], val.bank[0]]])
 
+    idx = np.flatnonzero(active)  # only participants' schedules are evaluated
+
     def build(grid: np.ndarray) -> Orders:
         grid = with_prices(grid, key)
         orders = timing.sure_orders(
             lambda n: schedule_orders(curves, n, f, val.buy_cap, val.bank, sellable, grid, sim.tick,
                                       gap_fraction=b.gap_fraction, min_lot=m.min_lot,
-                                      fee_per_t=m.fee_per_t), need, unsure)
+                                      fee_per_t=m.fee_per_t, rows=idx), need, unsure)
         if banking.qty.size:
             orders = Orders.concat([orders, banking])
         return with_price_controls(year, sim.tick, orders)
 
-    idx = np.flatnonzero(active)
     finite = value[idx][np.isfinite(value[idx])]
     centre = ref if ref is not None else (float(np.median(finite)) if finite.size else 0.0)
     spread = float(np.quantile(np.abs(finite - centre), 0.9)) if finite.size else 0.0

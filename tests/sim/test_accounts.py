@@ -181,3 +181,13 @@ class AccountsMachine(RuleBasedStateMachine):
 
 TestAccountsMachine = AccountsMachine.TestCase
 TestAccountsMachine.settings = settings(max_examples=60, stateful_step_count=30, deadline=None)
+
+
+def test_check_catches_a_total_out_of_step_with_the_holdings():
+    """Emitters' totals are kept as allowances move (not summed each time they are asked for);
+    a holding changed behind the accounts' back, conserving the vintage totals, is caught."""
+    acc = Accounts(2, 1)
+    acc.issue(np.array([5, 5]), 0)
+    acc.holdings[:, 0] = [6, 4]
+    with pytest.raises(InvariantError, match="kept totals"):
+        acc.check()

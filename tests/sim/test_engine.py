@@ -127,3 +127,35 @@ def test_progress_callback_reports_every_session_and_deadline():
     assert [p.year for p in deadlines] == [2022, 2023, 2024]  # each deadline is in the next year
     again = carbonsim.run(scenario)  # the callback only watches: same results
     pd.testing.assert_frame_equal(again.summary, r.summary)
+
+
+@pytest.mark.parametrize("every_event", [True, False])
+def test_a_session_that_loses_an_allowance_fails_the_accounts_check(monkeypatch, every_event):
+    """With every-event checks (the test suite's setting) the session that breaks conservation
+    fails at once; without them (production runs) the next yearly step still catches it."""
+    from carbonsim.errors import InvariantError
+    from carbonsim.sim import accounts, trading
+    from carbonsim.sim.engine import Simulation
+
+    monkeypatch.setenv(accounts.CHECK_ENV, "1" if every_event else "0")
+    scenario = load_scenario(SCENARIOS / "textbook-two-firms.yaml")
+    sessions, broken = [], []
+    honest = trading.session
+
+    def leaky(sim, day):
+        honest(sim, day)
+        sessions.append(day)
+        if len(sessions) == 3:  # one allowance vanishes from an emitter's holdings
+            sim.acc.holdings[0, sim.acc.holdings[0].argmax()] -= 1
+            broken.append(day)
+
+    monkeypatch.setattr(trading, "session", leaky)
+    seq = np.random.SeedSequence(scenario.seed).spawn(2)
+    from carbonsim.economy.population import build_population
+    sim = Simulation(scenario, build_population(scenario, np.random.default_rng(seq[0])),
+                     np.random.default_rng(seq[1]))
+    assert sim.check_every_event is every_event
+    with pytest.raises(InvariantError):
+        sim.run()
+    assert broken
+    assert (sessions[-1] == broken[0]) is every_event  # caught at once, or only later

@@ -90,3 +90,53 @@ def test_compiled_and_numpy_schedules_are_identical(seed, k, lot, gap, fee):
     b = schedule_orders(*args, backend="numba", **kw)
     for field in ("owner", "side", "price", "qty"):
         assert np.array_equal(getattr(a, field), getattr(b, field)), field
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), k=st.integers(1, 10), share=st.floats(0.0, 1.0),
+       backend=st.sampled_from(["numpy", "numba"]))
+def test_scheduling_only_some_rows_is_scheduling_everyone_with_the_others_idle(seed, k, share,
+                                                                               backend):
+    """Sessions evaluate only the participants' schedules (``rows``); the slow reference gives
+    every emitter a schedule, the others with no need and nothing to sell (as before)."""
+    if backend == "numba":
+        pytest.importorskip("numba")
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 40))
+    half = n // 2
+    curves = MacCurves.concat([
+        linear_curves(rng.uniform(1, 300, half), rng.uniform(0, 500, half)),
+        step_curves(rng.integers(0, 300, (n - half, 3)).astype(float),
+                    rng.uniform(0, 100, (n - half, 3)))])
+    active = rng.random(n) < share
+    need, sellable = rng.normal(0, 200, n), rng.integers(0, 500, n)
+    rest = (rng.uniform(0, 1, n), rng.uniform(1, 400, n), rng.uniform(0, 150, n))
+    grid = price_grid(float(rng.uniform(0, 200)), float(rng.uniform(0.1, 200)), k)
+    slow = schedule_orders(curves, np.where(active, need, 0.0), rest[0], rest[1], rest[2],
+                           np.where(active, sellable, 0), grid, 0.01, backend=backend)
+    fast = schedule_orders(curves, need, *rest, sellable, grid, 0.01, backend=backend,
+                           rows=np.flatnonzero(active))
+    for field in ("owner", "side", "price", "qty"):
+        assert np.array_equal(getattr(slow, field), getattr(fast, field)), field
+
+
+def test_compiled_schedules_in_threads_match_the_numpy_ones():
+    """The compiled kernel's work buffers are per thread: schedules built in several threads
+    at once are each the numpy schedule (threads of a batch run may build them together)."""
+    pytest.importorskip("numba")
+    from concurrent.futures import ThreadPoolExecutor
+
+    def case(seed):
+        rng = np.random.default_rng(seed)
+        n = int(rng.integers(50, 400))
+        curves = linear_curves(rng.uniform(1, 300, n), rng.uniform(0, 500, n))
+        args = (curves, rng.normal(0, 200, n), 0.5, np.full(n, 400.0), np.zeros(n),
+                rng.integers(0, 500, n), price_grid(100.0, 90.0, int(rng.integers(2, 12))), 0.01)
+        return args, schedule_orders(*args, backend="numpy")
+
+    cases = [case(seed) for seed in range(16)]
+    with ThreadPoolExecutor(4) as pool:
+        got = list(pool.map(lambda c: schedule_orders(*c[0], backend="numba"), cases))
+    for (_, want), o in zip(cases, got):
+        for field in ("owner", "side", "price", "qty"):
+            assert np.array_equal(getattr(o, field), getattr(want, field)), field
