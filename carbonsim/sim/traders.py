@@ -72,9 +72,7 @@ def values(sim, pos: Position, day: int, *, auction: bool = False) -> Values:
     """
     c = pos.year
     comp = sim.sc.compliance
-    # With make-good the missing allowance is still owed next year, at the price the
-    # least-cost path expects then (a fixed anchor: the last close would ratchet upward).
-    make_good = sim.lc.path[min(c + 1, sim.lc.path.shape[0] - 1)] if comp.make_good else 0.0
+    make_good = _make_good_price(sim, c) if comp.make_good else 0.0
     wtp = comp.penalty_per_t + make_good
     path = price_path(sim, c)
     # Without banking an allowance still keeps for the later years of its control period.
@@ -100,6 +98,16 @@ def values(sim, pos: Position, day: int, *, auction: bool = False) -> Values:
         cap = min(wtp, np.ceil(later / sim.tick - 1e-9) * sim.tick)
     bank = min(bank, cap)
     return Values(np.full(sim.n, wtp), np.full(sim.n, cap), np.full(sim.n, bank))
+
+
+def _make_good_price(sim, c: int) -> float:
+    """What an allowance missing at year ``c``'s deadline costs later: it is still owed next
+    year, at the price the emitters plan on for it (a fixed anchor: the last close would
+    ratchet upward). That is the path they plan on (rolling: the latest re-solve), or where
+    it ends before next year, beyond the horizon, the least-cost path's."""
+    k = min(c + 1, sim.lc.path.shape[0] - 1)
+    planned = sim.plan_path[k]
+    return float(planned) if np.isfinite(planned) else float(sim.lc.path[k])
 
 
 def _balancing_price(sim, pos: Position, lo: float, hi: float) -> float:

@@ -183,6 +183,23 @@ def test_a_cap_cut_announced_in_the_second_year_is_planned_on_from_then(feature)
     assert p2 == pytest.approx(63.57 if feature else 56.54, rel=0.03)
 
 
+def test_make_good_is_priced_at_the_planned_path_under_rolling_horizons():
+    """With make-good and a penalty of 1, an allowance missing in 2030 costs 1 plus next year's
+    price. The emitters plan on caps 330,000 / 240,000 t until 2031 (true: 300,000 in 2031), so
+    their 2030 plan is λ 2.05 A = 230,000 t: p_2030 = 53.85 and p_2031 = 56.54, while the true
+    least-cost path has 41.80 for 2031. Anchored to that path, buyers would stop at 42.80 and
+    the 2030 auctions clear there, below the price they plan on. Anchored to their own plan,
+    the auctions clear at 53.85. In 2031 the true cap is known: A p = 100,000 − K_2030."""
+    r = carbonsim.run(four_firms(years=2, cap=[330_000, 300_000], banking=True,
+                                 compliance={"penalty_per_t": 1.0, "make_good": True},
+                                 behaviour={**ROLLING_2, "supply_expected": {
+                                     "cap": [330_000, 240_000], "until_year": 2031}}))
+    assert _year_price(r, 2030) == pytest.approx(np.full(4, 230_000 / (2.05 * A_PER_PRICE)), rel=0.01)
+    p2 = (100_000 - r.summary["bank_t"].iloc[0]) / A_PER_PRICE
+    assert _year_price(r, 2031) == pytest.approx(np.full(4, p2), rel=0.01)
+    assert r.summary["fulfillment_volume"].tolist() == [1.0, 1.0]
+
+
 @pytest.mark.parametrize("told, message", [
     ({"cap": [330_000], "until_year": 2031}, "supply_expected.cap.*expected 2 values"),
     ({"cap": [330_000, 270_000], "until_year": 2030}, "supply_expected.until_year.*2031-2031"),
