@@ -27,6 +27,11 @@ def run_sim():
     """A run of the generated sectors (offsets, a prior year open half the year), 2 years."""
     data = scenario_dict(load_scenario(SCENARIOS / "sectors-generated.yaml"))
     data.update(years=2)
+    return _ran(data)
+
+
+def _ran(data: dict) -> Simulation:
+    """The Simulation of scenario ``data``, run to its end (its state kept for the checks)."""
     scenario = load_scenario_dict(data)
     seq = np.random.SeedSequence(scenario.seed).spawn(2)
     sim = Simulation(scenario, build_population(scenario, np.random.default_rng(seq[0])),
@@ -95,12 +100,7 @@ def period_sim():
     data = scenario_dict(load_scenario(SCENARIOS / "sectors-generated.yaml"))
     data.update(years=3)
     data["compliance"].update(period_years=3, interim_share=0.5, borrowing=0.1)
-    scenario = load_scenario_dict(data)
-    seq = np.random.SeedSequence(scenario.seed).spawn(2)
-    sim = Simulation(scenario, build_population(scenario, np.random.default_rng(seq[0])),
-                     np.random.default_rng(seq[1]))
-    sim.run()
-    return sim
+    return _ran(data)
 
 
 @settings(max_examples=40, deadline=None)

@@ -70,6 +70,15 @@ def test_schedules_are_truthful_and_feasible(need, frac, ref, half, k, wtp, bank
         assert (got <= truthful + lot / 2 + 1e-6).all()
 
 
+def _mixed_curves(rng, n: int) -> MacCurves:
+    """``n`` random MAC curves: the first half linear, the rest of three steps."""
+    half = n // 2
+    return MacCurves.concat([
+        linear_curves(rng.uniform(1, 300, half), rng.uniform(0, 500, half)),
+        step_curves(rng.integers(0, 300, (n - half, 3)).astype(float),
+                    rng.uniform(0, 100, (n - half, 3)))])
+
+
 @settings(max_examples=60, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), k=st.integers(1, 10), lot=st.integers(1, 4),
        gap=st.floats(0.1, 1.0), fee=st.sampled_from([0.0, 0.5]))
@@ -77,11 +86,7 @@ def test_compiled_and_numpy_schedules_are_identical(seed, k, lot, gap, fee):
     pytest.importorskip("numba")
     rng = np.random.default_rng(seed)
     n = int(rng.integers(1, 40))
-    half = n // 2
-    curves = MacCurves.concat([
-        linear_curves(rng.uniform(1, 300, half), rng.uniform(0, 500, half)),
-        step_curves(rng.integers(0, 300, (n - half, 3)).astype(float),
-                    rng.uniform(0, 100, (n - half, 3)))])
+    curves = _mixed_curves(rng, n)
     args = (curves, rng.normal(0, 200, n), rng.uniform(0, 1, n), rng.uniform(1, 400, n),
             rng.uniform(0, 150, n), rng.integers(0, 500, n),
             price_grid(float(rng.uniform(0, 200)), float(rng.uniform(0.1, 200)), k), 0.01)
@@ -103,11 +108,7 @@ def test_scheduling_only_some_rows_is_scheduling_everyone_with_the_others_idle(s
         pytest.importorskip("numba")
     rng = np.random.default_rng(seed)
     n = int(rng.integers(1, 40))
-    half = n // 2
-    curves = MacCurves.concat([
-        linear_curves(rng.uniform(1, 300, half), rng.uniform(0, 500, half)),
-        step_curves(rng.integers(0, 300, (n - half, 3)).astype(float),
-                    rng.uniform(0, 100, (n - half, 3)))])
+    curves = _mixed_curves(rng, n)
     active = rng.random(n) < share
     need, sellable = rng.normal(0, 200, n), rng.integers(0, 500, n)
     rest = (rng.uniform(0, 1, n), rng.uniform(1, 400, n), rng.uniform(0, 150, n))
