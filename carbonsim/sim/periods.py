@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["due_split", "final", "last_vintage", "outstanding_t", "period_end", "same_period",
-           "spread", "to_issue_t"]
+__all__ = ["due_split", "final", "last_vintage", "open_t", "outstanding_t", "period_end",
+           "same_period", "spread", "to_issue_t"]
 
 
 def period_end(y: int, period_years: int, years: int) -> int:
@@ -73,6 +73,16 @@ def outstanding_t(sim) -> np.ndarray | int:
     ends = np.minimum((years // p + 1) * p, sim.years) - 1
     open_ = sim.closed & ~sim.closed[ends]
     return np.einsum("ij->i", sim.ledger.carried_t[:, open_])
+
+
+def open_t(sim, before: int) -> float:
+    """Obligations of the years before ``before`` not yet surrendered (t): the emissions (whole
+    t) and uncovered claw-backs of years whose deadline is still to come, and what years past an
+    interim deadline carried to their period's final one."""
+    st = sim.state
+    due = sum(float(np.rint(st.emitted_t[:, y]).sum() + sim.owed_t[:, y].sum())
+              for y in range(min(before, sim.years)) if not sim.closed[y])
+    return due + float(np.sum(outstanding_t(sim)))
 
 
 def to_issue_t(sim, y: int, day: int) -> np.ndarray | int:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from carbonsim.market import PrimaryResult, allowance_auction
-from carbonsim.sim.periods import outstanding_t
+from carbonsim.sim.periods import open_t
 
 __all__ = ["AuctionOutcome", "MsrStep", "msr_step", "primary_auction", "reserve_operations"]
 
@@ -127,9 +127,7 @@ def reserve_operations(sim, y: int) -> None:
     msr = sim.reserves.msr if sim.reserves is not None else None
     if msr is None:
         return
-    open_obligation = (sum(sim.state.emitted_t[:, k].sum() for k in range(y + 1) if not sim.closed[k])
-                       + np.sum(outstanding_t(sim)))  # carried to a control period's final deadline
-    tnac = int(sim.acc.holdings.sum() - open_obligation)
+    tnac = int(sim.acc.holdings.sum() - open_t(sim, y + 1))  # allowances less what is still owed
     nxt = int(sim.auction_t[y + 1]) if y + 1 < sim.years else 0
     step = msr_step(tnac, sim.acc.msr_t, nxt, upper_threshold_t=msr.upper_threshold_t,
                     lower_threshold_t=msr.lower_threshold_t, intake_rate=msr.intake_rate,

@@ -25,7 +25,7 @@ import numpy as np
 
 from carbonsim.economy.foresight import expected_bau
 from carbonsim.economy.least_cost import least_cost
-from carbonsim.sim.periods import outstanding_t
+from carbonsim.sim.periods import open_t
 
 __all__ = ["revise"]
 
@@ -64,16 +64,6 @@ def _supply_seen(sim, year: int) -> tuple[np.ndarray, np.ndarray]:
     return believed, share * believed
 
 
-def _open_t(sim, first: int) -> float:
-    """Obligations of the years before ``first`` not yet surrendered (t): the emissions (and
-    uncovered claw-backs) of years whose deadline is to come, and what years past an interim
-    deadline carried to their period's final one."""
-    st = sim.state
-    due = sum(float(np.rint(st.emitted_t[:, y]).sum() + sim.owed_t[:, y].sum())
-              for y in range(min(first, sim.years)) if not sim.closed[y])
-    return due + float(np.sum(outstanding_t(sim)))
-
-
 def _starting_point(sim, first: int, supply_t: np.ndarray) -> tuple[float, np.ndarray]:
     """The bank the window starts from and the supply (Y,) t to solve it with (``supply_t``,
     the supply the re-solve sees).
@@ -84,7 +74,7 @@ def _starting_point(sim, first: int, supply_t: np.ndarray) -> tuple[float, np.nd
     """
     if first == 0:
         return float(sim.pop.opening_bank_t.sum()), supply_t
-    bank = float(sim.acc.eligible(first - 1).sum()) - _open_t(sim, first)
+    bank = float(sim.acc.eligible(first - 1).sum()) - open_t(sim, first)
     if bank >= 0 or first >= sim.years:
         return max(bank, 0.0), supply_t
     supply = np.array(supply_t, dtype=np.float64)  # a copy: the run's own stays
