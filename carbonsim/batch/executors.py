@@ -45,6 +45,7 @@ __all__ = ["IN_FLIGHT", "MAX_ATTEMPTS", "LocalExecutor", "RunOutput", "message_o
 
 MAX_ATTEMPTS = 2  # times a run running alone may kill its local worker before it is failed
 IN_FLIGHT = 2  # runs queued per worker: enough to keep it busy, few to cancel on Ctrl-C
+WATCH_S = 5.0  # s between checks that every worker is alive while no run finishes
 _RENDER = threading.Lock()  # matplotlib's rc_context is global: one figure set at a time
 # Math libraries' thread pools, one thread per worker: J workers already use J CPUs, and two
 # workers each spinning two BLAS threads on two CPUs run 2.4x slower than one thread each.
@@ -276,8 +277,9 @@ class LocalExecutor:
                     while queue and len(running) < IN_FLIGHT * self.workers:
                         spec = queue.popleft()
                         running[self._submit(pool, spec)] = spec
-                done, _ = cf.wait(running, return_when=cf.FIRST_COMPLETED)
+                done, _ = cf.wait(running, timeout=WATCH_S, return_when=cf.FIRST_COMPLETED)
                 lost = []
+                stalled = bool(running) and not done and _a_worker_died(pool)  # a half-written result stalls it
                 for fut in done:
                     spec = running.pop(fut)
                     try:
@@ -288,7 +290,7 @@ class LocalExecutor:
                     except Exception as exc:  # noqa: BLE001 - e.g. a result that did not unpickle
                         outcome = message_of(exc)
                     yield spec, outcome
-                if not lost:
+                if not lost and not stalled:
                     continue
                 lost += running.values()  # the pool is gone with every run in flight
                 running.clear()
@@ -311,6 +313,14 @@ class LocalExecutor:
                     pool.shutdown(wait=True)
                 else:
                     _stop(pool)
+
+
+def _a_worker_died(pool: cf.ProcessPoolExecutor) -> bool:
+    """Whether a worker of ``pool`` has ended. The pool notices a dead worker itself, except
+    when it died while writing a result: the pool's manager thread then waits in ``recv`` for
+    the rest of the message, and the runs in flight would wait with it forever."""
+    return any(proc.exitcode is not None
+               for proc in list((getattr(pool, "_processes", None) or {}).values()))
 
 
 def _stop(pool: cf.ProcessPoolExecutor) -> None:

@@ -16,7 +16,7 @@ from _batch_cases import ROOT, crashing, write_cases
 
 from carbonsim.batch.plan import BatchError, plan_batch, run_batch
 from carbonsim.batch.cluster import _dask_outcome
-from carbonsim.batch.executors import LocalExecutor, RunOutput, _stop, execute
+from carbonsim.batch.executors import LocalExecutor, RunOutput, _a_worker_died, _stop, execute
 from carbonsim.outputs.run_folder import TABLES
 
 START_TIMEOUT = 60  # s for a scheduler or worker to come up
@@ -114,6 +114,29 @@ def test_stopping_a_pool_with_a_torn_result_message_does_not_hang_the_exit():
     os.write(writer.fileno(), struct.pack("!i", 1000) + b"half")  # a header for 1000 bytes, 4 sent
     time.sleep(0.5)
     assert manager.is_alive()  # blocked in recv, waiting for 996 bytes that never come
+    _stop(pool)
+    manager.join(timeout=10)
+    assert not manager.is_alive()
+
+
+def test_a_worker_dead_while_its_result_is_half_written_is_seen_though_the_pool_stalls():
+    """The pool's own detection of a dead worker waits behind ``recv`` on a half-written
+    result; the executor's watch (`_a_worker_died`, every WATCH_S while nothing finishes) sees
+    the worker gone, and `_stop` then ends the pool's manager thread."""
+    import signal
+    import struct
+
+    pool = LocalExecutor(workers=1)._pool()
+    assert pool.submit(int, "7").result(timeout=START_TIMEOUT) == 7
+    manager = pool._executor_manager_thread
+    future = pool.submit(time.sleep, 60)
+    os.write(pool._result_queue._writer.fileno(), struct.pack("!i", 1000) + b"half")
+    (worker,) = pool._processes.values()
+    os.kill(worker.pid, signal.SIGKILL)
+    worker.join(timeout=10)
+    time.sleep(1.0)
+    assert not future.done()  # the pool has not noticed: its manager waits for 996 bytes
+    assert _a_worker_died(pool)
     _stop(pool)
     manager.join(timeout=10)
     assert not manager.is_alive()
